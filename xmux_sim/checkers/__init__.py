@@ -1,0 +1,37 @@
+"""Checkers: pure functions from a history (plus parameters) to a `Verdict`.
+
+Nothing here touches Docker, the network or the clock; a checker can be
+re-run on a saved ``history.jsonl`` and must give the same verdict.
+"""
+
+from xmux_sim.checkers.availability import WindowCounts, availability, availability_series
+from xmux_sim.checkers.convergence import RouterConvergence, RouteSample, RouteTarget, convergence
+from xmux_sim.checkers.latency import latency, quantile
+from xmux_sim.checkers.lost_writes import WRITE_OPS, lost_writes
+from xmux_sim.checkers.recovery import FaultRecovery, FaultWindow, fault_recoveries, recovery_time
+from xmux_sim.checkers.verdict import EVIDENCE_LIMIT, UNKNOWN, Figure, Validity, Verdict, compose, merge_valid
+
+__all__ = [
+    "EVIDENCE_LIMIT",
+    "UNKNOWN",
+    "WRITE_OPS",
+    "FaultRecovery",
+    "FaultWindow",
+    "Figure",
+    "RouteSample",
+    "RouteTarget",
+    "RouterConvergence",
+    "Validity",
+    "Verdict",
+    "WindowCounts",
+    "availability",
+    "availability_series",
+    "compose",
+    "convergence",
+    "fault_recoveries",
+    "latency",
+    "lost_writes",
+    "merge_valid",
+    "quantile",
+    "recovery_time",
+]

@@ -1,0 +1,236 @@
+"""The `xmux-sim` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from xmux_sim.errors import XmuxSimError
+
+console = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+
+def _progress(line: str) -> None:
+    console.log(line, markup=False)
+
+
+def _provider() -> Any:
+    from xmux_sim.providers.docker.provider import DockerProvider
+
+    return DockerProvider(progress=_progress)
+
+
+def cmd_images(args: argparse.Namespace) -> int:
+    from xmux_sim.images.builder import ImageBuilder
+    from xmux_sim.providers.docker.engine import connect
+
+    if args.images_command == "build":
+        builder = ImageBuilder(connect(), progress=_progress)
+        with console.status("building images (the first build takes a few minutes)"):
+            built = builder.build(args.names or None, rebuild=args.rebuild)
+        console.print(f"built: {', '.join(built) or 'nothing (all up to date)'}")
+        return 0
+    builder = ImageBuilder(connect())
+    rows = builder.states()
+    if args.json:
+        out.print_json(json.dumps([r.__dict__ for r in rows]))
+        return 0
+    table = Table("image", "state", "tag", "size", "program", "version")
+    for r in rows:
+        table.add_row(
+            r.name,
+            "[green]built[/]" if r.built else "[red]missing[/]",
+            r.tag,
+            f"{r.size_mb:.0f} MiB" if r.size_mb else "-",
+            r.program,
+            r.version or "-",
+        )
+    out.print(table)
+    return 0
+
+
+def _status_table(status: dict[str, Any]) -> Table:
+    table = Table(
+        "service",
+        "state",
+        "node",
+        "pod IP",
+        "endpoint",
+        "flavour / image",
+        title=f"run {status['run']} (stack {status['stack']})",
+    )
+    colours = {"healthy": "green", "starting": "yellow", "unhealthy": "red", "stopped": "red"}
+    for name, svc in status["services"].items():
+        for rep in svc["replicas"]:
+            state = rep["state"]
+            table.add_row(
+                f"{name}-{rep['replica']}",
+                f"[{colours.get(state, 'white')}]{state}[/]",
+                rep["node"],
+                rep["pod_ip"],
+                svc.get("url", "-"),
+                svc.get("flavour") or svc.get("image", "-"),
+            )
+    return table
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from xmux_sim.topology import load_stack
+
+    stack = load_stack(args.stack)
+    provider = _provider()
+    t0 = time.monotonic()
+    with console.status(f"bringing stack {stack.name} up"):
+        run = provider.up(stack, keep=args.keep)
+    console.print(
+        f"stack [bold]{stack.name}[/] up as run [bold]{run.run_id}[/] in {time.monotonic() - t0:.1f}s"
+    )
+    out.print(_status_table(provider.status(run.run_id)))
+    if args.keep:
+        console.print(f"kept: `xmux-sim status`, then `xmux-sim down --run {run.run_id}`")
+        return 0
+    console.print("serving until Ctrl-C (use --keep to leave it running instead)")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(1):
+            pass
+    except KeyboardInterrupt:
+        pass
+    with console.status("taking the stack down"):
+        run.down()
+    console.print("down")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    status = _provider().status(args.run)
+    if args.json:
+        out.print(json.dumps(status, indent=2), soft_wrap=True, markup=False)
+    else:
+        out.print(_status_table(status))
+    return 0
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    provider = _provider()
+    if args.all:
+        runs = provider.down_all()
+        console.print(f"removed run(s): {', '.join(runs) or 'none were up'}")
+        return 0
+    run_id = provider.resolve_run(args.run)
+    removed = provider.down(run_id)
+    console.print(f"run {run_id} removed: {removed}")
+    return 0
+
+
+def cmd_smoke(args: argparse.Namespace) -> int:
+    from xmux_sim.smoke import run_checks
+    from xmux_sim.topology import load_stack
+
+    stack = load_stack(args.stack)
+    provider = _provider()
+    t0 = time.monotonic()
+    with console.status(f"bringing stack {stack.name} up"):
+        run = provider.up(stack)
+    up_s = time.monotonic() - t0
+    try:
+        with console.status("checking every service with a real round trip"):
+            results = run_checks(run)
+    finally:
+        with console.status("taking the stack down"):
+            run.down()
+    table = Table(
+        "service",
+        "check",
+        "verdict",
+        "time",
+        "detail",
+        title=f"stack {stack.name}: run {run.run_id} (up in {up_s:.1f}s)",
+    )
+    for r in results:
+        table.add_row(
+            r.service, r.check, "[green]ok[/]" if r.ok else "[red]FAILED[/]", f"{r.seconds:.2f}s", r.detail
+        )
+    out.print(table)
+    failed = [r for r in results if not r.ok]
+    out.print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from xmux_sim.topology import load_stack
+
+    stack = load_stack(args.file)
+    out.print(
+        f"{args.file}: stack {stack.name!r}, {len(stack.nodes)} node(s), services: "
+        f"{', '.join(f'{s.name} ({s.kind} x{s.replicas})' for s in stack.services.values())}"
+    )
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="xmux-sim", description="The XMUX cluster on one machine, broken on purpose."
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+
+    images = sub.add_parser("images", help="build and list the locally built images")
+    isub = images.add_subparsers(dest="images_command", required=True)
+    build = isub.add_parser("build", help="build missing images (and their parents)")
+    build.add_argument("names", nargs="*", help="images to build (default: all)")
+    build.add_argument("--rebuild", action="store_true", help="rebuild the named images even if present")
+    lst = isub.add_parser("list", help="each image: built or missing, size, program version")
+    lst.add_argument("--json", action="store_true")
+    images.set_defaults(func=cmd_images)
+
+    up = sub.add_parser("up", help="bring a stack up")
+    up.add_argument("--stack", help="stack file (default: the embedded xmux stack)")
+    up.add_argument("--keep", action="store_true", help="leave it running and return")
+    up.set_defaults(func=cmd_up)
+
+    status = sub.add_parser("status", help="services of a running stack")
+    status.add_argument("--run", help="run id (default: the only running one)")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(func=cmd_status)
+
+    down = sub.add_parser("down", help="remove a stack")
+    group = down.add_mutually_exclusive_group()
+    group.add_argument("--run", help="run id (default: the only running one)")
+    group.add_argument("--all", action="store_true", help="every xmux-sim run on this engine")
+    down.set_defaults(func=cmd_down)
+
+    smoke = sub.add_parser("smoke", help="up, a real round trip through every service, down; a verdict table")
+    smoke.add_argument("--stack", help="stack file (default: the embedded xmux stack)")
+    smoke.set_defaults(func=cmd_smoke)
+
+    validate = sub.add_parser("validate", help="validate a stack file without starting anything")
+    validate.add_argument("file")
+    validate.set_defaults(func=cmd_validate)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except XmuxSimError as exc:
+        console.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        console.print("interrupted; cleaned up")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

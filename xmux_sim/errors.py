@@ -1,0 +1,38 @@
+"""Errors a user can act on.
+
+Each carries a message that says what is wrong and what to do about it, so the CLI can
+print it as is and exit with the code the contract asks for (2: the run could not be
+carried out).
+"""
+
+from __future__ import annotations
+
+
+class XmuxSimError(Exception):
+    """Base of every error that is the user's environment or input, not a bug."""
+
+    exit_code = 2
+
+
+class StackFileError(XmuxSimError):
+    """A stack or scenario file that does not validate; the message names file, line and field."""
+
+
+class DockerUnavailable(XmuxSimError):
+    """No Docker engine answers."""
+
+
+class ImageMissing(XmuxSimError):
+    """An image the stack needs has not been built."""
+
+
+class PortInUse(XmuxSimError):
+    """A host port the stack file asks for is taken."""
+
+
+class StartupFailed(XmuxSimError):
+    """A service did not become healthy; the stack was torn down again."""
+
+
+class BuildFailed(XmuxSimError):
+    """An image build or a Go program build failed."""

@@ -1,0 +1,431 @@
+"""Builds the stack's images locally: no registry is needed.
+
+The base is ``debian:bookworm-slim`` when the engine has it or can pull it, otherwise a
+Debian root file system made with debootstrap from the machine's own apt source and
+``docker import``. Go programs (MinIO, FerretDB, Toxiproxy) are built on the host from
+their modules at pinned versions and copied into the build context.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import docker
+import docker.errors
+
+from xmux_sim.errors import BuildFailed, ImageMissing
+from xmux_sim.images.catalogue import GoProgram, ImageSpec, build_order, catalogue
+
+Progress = Callable[[str], None]
+
+UPSTREAM_BASE = "debian:bookworm-slim"
+MIN_GO = (1, 24)
+
+
+def cache_dir() -> Path:
+    root = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "xmux-sim"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+@dataclass(frozen=True)
+class ImageState:
+    name: str
+    tag: str
+    built: bool
+    size_mb: float | None
+    version: str | None
+    program: str
+
+
+class ImageBuilder:
+    def __init__(self, client: docker.DockerClient, progress: Progress | None = None) -> None:
+        self.client = client
+        self.progress: Progress = progress or (lambda _line: None)
+        self._tags: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    # ----- naming -------------------------------------------------------------------------
+
+    def tag(self, name: str) -> str:
+        """The tag the current folder contents of image ``name`` build to."""
+        if name in self._tags:
+            return self._tags[name]
+        spec = catalogue()[name]
+        h = hashlib.sha256(spec.folder_digest().encode())
+        for program in spec.go:
+            h.update(program.ref.encode())
+        for requirement in spec.pip:
+            h.update(requirement.encode())
+        if spec.parent:
+            # The parent's tag already hashes its own ancestry.
+            h.update(self.tag(spec.parent).encode())
+        tag = f"{spec.repository}:{h.hexdigest()[:12]}"
+        self._tags[name] = tag
+        return tag
+
+    def is_built(self, name: str) -> bool:
+        try:
+            self.client.images.get(self.tag(name))
+        except docker.errors.ImageNotFound:
+            return False
+        return True
+
+    def require(self, names: Iterable[str]) -> dict[str, str]:
+        """Tags of the named images; a clear error when one is not built."""
+        missing = [n for n in names if not self.is_built(n)]
+        if missing:
+            raise ImageMissing(
+                f"image(s) not built: {', '.join(missing)}. Run `xmux-sim images build` "
+                "(scripts/setup does it too); the first build takes a few minutes."
+            )
+        return {n: self.tag(n) for n in names}
+
+    # ----- building -----------------------------------------------------------------------
+
+    def build(self, names: list[str] | None = None, rebuild: bool = False) -> list[str]:
+        """Build the named images (default: all) and their parents when missing; return what was built."""
+        wanted = names or sorted(catalogue())
+        unknown = [n for n in wanted if n not in catalogue()]
+        if unknown:
+            raise BuildFailed(
+                f"unknown image(s): {', '.join(unknown)}; known: {', '.join(sorted(catalogue()))}"
+            )
+        built: list[str] = []
+        for spec in build_order(wanted):
+            if self.is_built(spec.name) and not (rebuild and spec.name in wanted):
+                continue
+            self.progress(f"[{spec.name}] building {self.tag(spec.name)}")
+            if spec.parent is None:
+                self._build_base(spec)
+            else:
+                self._build_child(spec)
+            built.append(spec.name)
+            self.progress(f"[{spec.name}] built")
+        return built
+
+    def _build_base(self, spec: ImageSpec) -> None:
+        tag = self.tag(spec.name)
+        repo, version = tag.split(":")
+        try:
+            self.client.images.get(UPSTREAM_BASE).tag(repo, version)
+            self.progress(f"[{spec.name}] using the engine's {UPSTREAM_BASE}")
+            return
+        except docker.errors.ImageNotFound:
+            pass
+        if self._try_pull_base():
+            self.client.images.get(UPSTREAM_BASE).tag(repo, version)
+            return
+        self._debootstrap(spec, tag)
+
+    def _try_pull_base(self) -> bool:
+        self.progress(f"[base] trying to pull {UPSTREAM_BASE}")
+        try:
+            result = subprocess.run(
+                ["docker", "pull", UPSTREAM_BASE], capture_output=True, text=True, timeout=60, check=False
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+        if result.returncode != 0:
+            self.progress(
+                f"[base] no registry reachable ({result.stderr.strip().splitlines()[-1:]}), "
+                "bootstrapping Debian instead"
+            )
+        return result.returncode == 0
+
+    def _debootstrap(self, spec: ImageSpec, tag: str) -> None:
+        if shutil.which("debootstrap") is None:
+            raise BuildFailed(
+                "no base image and no debootstrap: `apt-get install debootstrap` (scripts/setup does)"
+            )
+        if os.geteuid() != 0:
+            raise BuildFailed("bootstrapping the Debian base image needs root (debootstrap); run as root")
+        mirror = apt_mirror()
+        with tempfile.TemporaryDirectory(prefix="xmux-sim-rootfs-") as tmp:
+            rootfs = Path(tmp) / "rootfs"
+            self.progress(f"[base] debootstrap bookworm from {mirror} (about a minute)")
+            self._stream_command(
+                ["debootstrap", "--variant=minbase", "bookworm", str(rootfs), mirror], "base"
+            )
+            self.progress("[base] importing the root file system")
+            tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
+            imp = subprocess.run(
+                ["docker", "import", "-c", 'CMD ["bash"]', "-", tag],
+                stdin=tar.stdout,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            tar.wait()
+            if imp.returncode != 0 or tar.returncode != 0:
+                raise BuildFailed(
+                    f"docker import of the Debian root file system failed: {imp.stderr.strip()}"
+                )
+
+    def _stream_command(
+        self, cmd: list[str], label: str, env: dict[str, str] | None = None, cwd: Path | None = None
+    ) -> None:
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=cwd
+        )
+        tail: list[str] = []
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            line = line.rstrip()
+            if line:
+                tail = [*tail[-30:], line]
+                self.progress(f"[{label}] {line[:160]}")
+        if proc.wait() != 0:
+            raise BuildFailed(f"{' '.join(cmd[:3])} ... failed (exit {proc.returncode}):\n" + "\n".join(tail))
+
+    def _build_child(self, spec: ImageSpec) -> None:
+        assert spec.parent is not None
+        parent_tag = self.tag(spec.parent)
+        with tempfile.TemporaryDirectory(prefix=f"xmux-sim-{spec.name}-") as tmp:
+            context = Path(tmp) / "context"
+            shutil.copytree(spec.folder, context, ignore=shutil.ignore_patterns("__pycache__"))
+            if spec.go:
+                (context / "bin").mkdir(exist_ok=True)
+                for program in spec.go:
+                    binary = self.go_binary(program)
+                    shutil.copy2(binary, context / "bin" / program.binary)
+            if spec.pip:
+                shutil.copytree(self.wheels(spec.pip), context / "wheels")
+            self._docker_build(spec, context, parent_tag)
+
+    def _docker_build(self, spec: ImageSpec, context: Path, parent_tag: str) -> None:
+        tag = self.tag(spec.name)
+        labels = {"xmux-sim.image": spec.name, "xmux-sim.program": spec.program}
+        stream = self.client.api.build(
+            path=str(context),
+            tag=tag,
+            buildargs={"BASE": parent_tag},
+            decode=True,
+            rm=True,
+            forcerm=True,
+            labels=labels,
+            network_mode="bridge",
+        )
+        tail: list[str] = []
+        for chunk in stream:
+            if "error" in chunk:
+                raise BuildFailed(
+                    f"building image {spec.name} failed: {chunk['error'].strip()}\n" + "\n".join(tail)
+                )
+            text = str(chunk.get("stream") or chunk.get("status") or "").strip()
+            if text:
+                tail = [*tail[-30:], text]
+                self.progress(f"[{spec.name}] {text.splitlines()[-1][:160]}")
+        self.client.images.get(tag)  # raises when the build produced nothing
+
+    # ----- Go programs --------------------------------------------------------------------
+
+    def go_binary(self, program: GoProgram) -> Path:
+        """Build (once) a Go program from its module at the pinned version; return the binary."""
+        key = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{program.ref}{program.package}")
+        spec_hash = hashlib.sha256(
+            json.dumps([program.files, program.ldflags, program.tags]).encode()
+        ).hexdigest()
+        out_dir = cache_dir() / "go" / f"{key}-{spec_hash[:8]}"
+        binary = out_dir / program.binary
+        if binary.is_file():
+            return binary
+        go = require_go()
+        out_dir.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-mod=mod"}
+        ldflags = f"-s -w {program.ldflags}".strip()
+        self.progress(f"[go] building {program.ref} ({program.package}); large modules take minutes")
+        tags = ["-tags", ",".join(program.tags)] if program.tags else []
+        if not program.files:
+            pkg = (
+                program.module
+                if program.package == "."
+                else f"{program.module}/{program.package.lstrip('./')}"
+            )
+            self._stream_command(
+                [go, "install", "-trimpath", "-ldflags", ldflags, *tags, f"{pkg}@{program.version}"],
+                "go",
+                env={**env, "GOBIN": str(out_dir)},
+            )
+            built = out_dir / Path(pkg).name
+            if built != binary:
+                built.rename(binary)
+            return binary
+        # Some modules need generated files that their module zip lacks (FerretDB's version.txt):
+        # build from a writable copy of the module source with those files added.
+        info = subprocess.run(
+            [go, "mod", "download", "-json", program.ref],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tempfile.gettempdir(),
+            check=False,
+        )
+        if info.returncode != 0:
+            raise BuildFailed(f"go mod download {program.ref} failed: {info.stdout}{info.stderr}")
+        source_dir = Path(json.loads(info.stdout)["Dir"])
+        with tempfile.TemporaryDirectory(prefix="xmux-sim-go-") as tmp:
+            work = Path(tmp) / "src"
+            shutil.copytree(source_dir, work)
+            for root, dirs, files in os.walk(work):
+                for name in dirs + files:
+                    os.chmod(os.path.join(root, name), 0o755)
+            for rel, content in program.files.items():
+                (work / rel).parent.mkdir(parents=True, exist_ok=True)
+                (work / rel).write_text(content)
+            self._stream_command(
+                [go, "build", "-trimpath", "-ldflags", ldflags, *tags, "-o", str(binary), program.package],
+                "go",
+                env=env,
+                cwd=work,
+            )
+        return binary
+
+    def wheels(self, requirements: tuple[str, ...]) -> Path:
+        """Download (once) the wheels for a Python 3.11 x86-64 Linux image; return their folder."""
+        key = hashlib.sha256("\n".join(requirements).encode()).hexdigest()[:16]
+        out_dir = cache_dir() / "wheels" / key
+        if (out_dir / ".complete").exists():
+            return out_dir
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self.progress(f"[pip] downloading wheels: {' '.join(requirements)}")
+        self._stream_command(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--disable-pip-version-check",
+                "--only-binary=:all:",
+                "--python-version",
+                "3.11",
+                "--implementation",
+                "cp",
+                "--platform",
+                "manylinux2014_x86_64",
+                "--platform",
+                "manylinux_2_28_x86_64",
+                "--platform",
+                "linux_x86_64",
+                "-d",
+                str(out_dir),
+                *requirements,
+            ],
+            "pip",
+        )
+        (out_dir / ".complete").touch()
+        return out_dir
+
+    # ----- listing ------------------------------------------------------------------------
+
+    def states(self) -> list[ImageState]:
+        rows = []
+        versions = _VersionCache()
+        for name, spec in sorted(catalogue().items()):
+            tag = self.tag(name)
+            try:
+                image = self.client.images.get(tag)
+            except docker.errors.ImageNotFound:
+                rows.append(ImageState(name, tag, False, None, None, spec.program))
+                continue
+            version = versions.get(image.id)
+            if version is None and spec.version_cmd:
+                version = self._read_version(tag, spec)
+                versions.put(image.id, version)
+            rows.append(
+                ImageState(
+                    name, tag, True, round(image.attrs.get("Size", 0) / 2**20, 1), version, spec.program
+                )
+            )
+        versions.save()
+        return rows
+
+    def _read_version(self, tag: str, spec: ImageSpec) -> str:
+        # Run detached and remove with v=True: images that declare a VOLUME would otherwise
+        # leave an anonymous volume behind for every version read.
+        try:
+            container = self.client.containers.run(
+                tag, list(spec.version_cmd), entrypoint=[], detach=True, network_mode="none"
+            )
+        except docker.errors.DockerException as exc:
+            return f"? ({exc.__class__.__name__})"
+        try:
+            container.wait(timeout=30)
+            out = container.logs(stdout=True, stderr=True)
+        except Exception as exc:  # a hung or odd image must not break `images list`
+            return f"? ({exc.__class__.__name__})"
+        finally:
+            container.remove(force=True, v=True)
+        text = out.decode(errors="replace").strip().splitlines()
+        return text[0][:80] if text else "?"
+
+
+class _VersionCache:
+    """Program versions by image id: reading one means running a container, so remember it."""
+
+    def __init__(self) -> None:
+        self.path = cache_dir() / "image-versions.json"
+        try:
+            self.data: dict[str, str] = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            self.data = {}
+        self.dirty = False
+
+    def get(self, image_id: str) -> str | None:
+        return self.data.get(image_id)
+
+    def put(self, image_id: str, version: str) -> None:
+        self.data[image_id] = version
+        self.dirty = True
+
+    def save(self) -> None:
+        if self.dirty:
+            self.path.write_text(json.dumps(self.data, indent=1))
+
+
+def require_go() -> str:
+    go = shutil.which("go") or ("/usr/local/go/bin/go" if Path("/usr/local/go/bin/go").exists() else None)
+    if go is None:
+        raise BuildFailed(
+            "MinIO, FerretDB and Toxiproxy are built from their Go modules and no `go` is on PATH. "
+            f"Install Go >= {MIN_GO[0]}.{MIN_GO[1]} (Debian's golang is too old; the Go module proxy "
+            "serves toolchains), "
+            "or build on a machine with a registry where a golang builder image can be pulled."
+        )
+    out = subprocess.run([go, "version"], capture_output=True, text=True, check=False).stdout
+    m = re.search(r"go(\d+)\.(\d+)", out)
+    if not m or (int(m.group(1)), int(m.group(2))) < MIN_GO:
+        raise BuildFailed(f"{go} is {out.strip()}; MinIO needs Go >= {MIN_GO[0]}.{MIN_GO[1]}")
+    return go
+
+
+def apt_mirror() -> str:
+    """The first Debian mirror in the machine's apt sources (deb822 or one-line format)."""
+    candidates: list[Path] = [
+        Path("/etc/apt/sources.list"),
+        *sorted(Path("/etc/apt/sources.list.d").glob("*")),
+    ]
+    for path in candidates:
+        try:
+            text = path.read_text()
+        except OSError:
+            continue
+        for line in text.splitlines():
+            line = line.strip()
+            m = re.match(r"^URIs:\s*(\S+)", line) or re.match(
+                r"^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+bookworm\b", line
+            )
+            if m and "security" not in m.group(1):
+                return m.group(1)
+    return "http://deb.debian.org/debian"

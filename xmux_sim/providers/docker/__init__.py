@@ -1,0 +1,1 @@
+"""The docker provider: nodes are bridge networks, pods are a holder container plus the app."""

@@ -1,0 +1,23 @@
+"""Labels on every resource of a run: the reaper, `down` and `status` find things by them."""
+
+from __future__ import annotations
+
+RUN = "xmux-sim.run"
+STACK = "xmux-sim.stack"
+ROLE = "xmux-sim.role"  # holder | app | router
+SERVICE = "xmux-sim.service"
+KIND = "xmux-sim.kind"
+REPLICA = "xmux-sim.replica"
+NODE = "xmux-sim.node"
+POD_IP = "xmux-sim.pod-ip"
+PORTS = "xmux-sim.ports"  # JSON: port name -> container port
+CREDENTIALS = "xmux-sim.credentials"  # JSON, on the holder; env of the app holds the same secrets
+IMAGE = "xmux-sim.image"
+FLAVOUR = "xmux-sim.flavour"
+STARTED = "xmux-sim.started"  # wall-clock time the run started
+KEEP = "xmux-sim.keep"
+REAPER = "xmux-sim.reaper"  # on the reaper container only: the run it watches
+
+
+def for_run(run_id: str, stack: str, **extra: str) -> dict[str, str]:
+    return {RUN: run_id, STACK: stack, **extra}

@@ -1,0 +1,68 @@
+"""MongoDB's role: SecantusDB or FerretDB (wire-compatible stand-ins) here, or the official image.
+
+All are reached with the same pymongo client code; which one ran is the service's
+``flavour`` and is shown in status and reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pymongo
+import pymongo.errors
+
+from xmux_sim.services.base import Endpoint, PodPlan, ProbeFailed, ServiceRuntime, StackPlan, new_secret
+from xmux_sim.topology.model import Service
+
+FLAVOUR_IMAGES = {"secantusdb": "mongo", "ferretdb": "ferretdb"}
+
+
+class MongoRuntime(ServiceRuntime):
+    kind = "mongo"
+    data_dir = "/var/lib/xmux/mongo"
+    startup_timeout = 90.0
+
+    def image_name(self, service: Service) -> str:
+        return FLAVOUR_IMAGES.get(service.flavour or "secantusdb", "mongo")
+
+    def metrics_endpoint(self, service: Service) -> tuple[str, str] | None:
+        if service.flavour == "official":
+            return None
+        return ("metrics", "/debug/metrics" if service.flavour == "ferretdb" else "/metrics")
+
+    def credentials(self, service: Service) -> dict[str, str]:
+        return {"user": "xmux", "password": new_secret(), "database": str(service.config["database"])}
+
+    def environment(self, pod: PodPlan, credentials: Mapping[str, str], plan: StackPlan) -> dict[str, str]:
+        user, password = credentials["user"], credentials["password"]
+        # The stand-ins read MONGO_*; the official image reads MONGO_INITDB_ROOT_*.
+        return {
+            "MONGO_USER": user,
+            "MONGO_PASSWORD": password,
+            "MONGO_INITDB_ROOT_USERNAME": user,
+            "MONGO_INITDB_ROOT_PASSWORD": password,
+        }
+
+    @staticmethod
+    def url(ep: Endpoint) -> str:
+        c = ep.credentials
+        return f"mongodb://{c['user']}:{c['password']}@{ep.address('wire')}/?authSource=admin"
+
+    def probe(self, ep: Endpoint) -> None:
+        client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(
+            self.url(ep), serverSelectionTimeoutMS=2000, connectTimeoutMS=2000, directConnection=True
+        )
+        try:
+            # An authenticated command, so a server that accepts any credentials is not "ready".
+            reply = client[ep.credentials["database"]].command("ping")
+            client[ep.credentials["database"]].list_collection_names()
+        except pymongo.errors.PyMongoError as exc:
+            raise ProbeFailed(f"mongo: {str(exc)[:200]}") from None
+        finally:
+            client.close()
+        if reply.get("ok") != 1:
+            raise ProbeFailed(f"mongo: ping answered {reply}")
+
+    def describe(self, ep: Endpoint, service: Service) -> dict[str, Any]:
+        return {"url": self.url(ep), "database": ep.credentials.get("database")}

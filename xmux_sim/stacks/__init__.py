@@ -1,0 +1,1 @@
+"""Packaged stack files; ``xmux.yaml`` is the embedded default."""

@@ -1,0 +1,88 @@
+"""The stack model: what a stack file means once validated.
+
+Plain frozen data; nothing here knows about Docker, so the same model can be realised
+by another provider later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address, IPv4Network
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class BgpSettings:
+    """Kube-Router's defaults are asn 64512 and hold 90 s; stacks usually shorten the timers."""
+
+    asn: int = 64512
+    hold: float = 90.0
+    keepalive: float = 30.0
+    connect_retry: float = 5.0
+    # BIRD waits this long (min, max seconds) after a session error before retrying:
+    # its default (60, 300) kept a healed node out for about a minute in our measurements.
+    error_wait: tuple[float, float] = (60.0, 300.0)
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    supernet: IPv4Network = field(default_factory=lambda: IPv4Network("198.18.0.0/15"))
+    underlay: IPv4Network = field(default_factory=lambda: IPv4Network("198.19.0.0/24"))
+    bgp: BgpSettings = field(default_factory=BgpSettings)
+
+
+@dataclass(frozen=True)
+class Node:
+    """A failure domain: in production a VM, here a bridge network (and later a router)."""
+
+    name: str
+    index: int
+    cidr: IPv4Network
+
+    @property
+    def gateway(self) -> IPv4Address:
+        """The address Docker's bridge takes on the host side of the node network."""
+        return self.cidr.network_address + 1
+
+    @property
+    def router_ip(self) -> IPv4Address:
+        """The node router's leg on the node network, fixed so pods can route through it."""
+        return self.cidr.network_address + 2
+
+    def pod_ip(self, slot: int) -> IPv4Address:
+        return self.cidr.network_address + 10 + slot
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    kind: str
+    replicas: int
+    placement: tuple[str, ...]
+    """Node of each replica, in replica order."""
+    publish: Mapping[str, int]
+    """Port name -> host port on 127.0.0.1 (0 = any free port)."""
+    config: Mapping[str, Any]
+    image: str | None = None
+    """An image to run instead of the kind's own (for example the official ``mongo``)."""
+    flavour: str | None = None
+
+
+@dataclass(frozen=True)
+class Stack:
+    name: str
+    nodes: tuple[Node, ...]
+    services: Mapping[str, Service]
+    network: NetworkSettings = field(default_factory=NetworkSettings)
+    source: Path | None = None
+
+    def node(self, name: str) -> Node:
+        for node in self.nodes:
+            if node.name == name:
+                return node
+        raise KeyError(name)
+
+    def service(self, name: str) -> Service:
+        return self.services[name]
