@@ -225,7 +225,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except XmuxSimError as exc:
-        console.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
+        # Never wrapped: a file:line: field message must stay one copyable line.
+        console.print(f"[red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
         return exc.exit_code
     except KeyboardInterrupt:
         console.print("interrupted; cleaned up")

@@ -27,6 +27,8 @@ services:
 def test_default_stack_has_the_foundations() -> None:
     stack = load_stack()
     assert stack.name == "xmux"
+    assert [n.name for n in stack.nodes] == ["node-1", "node-2", "node-3"]
+    assert len({s.placement[0] for s in stack.services.values()}) == 3, "services are spread over the nodes"
     assert {s.kind for s in stack.services.values()} == {
         "postgres",
         "mongo",

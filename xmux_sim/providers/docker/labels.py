@@ -10,6 +10,7 @@ KIND = "xmux-sim.kind"
 REPLICA = "xmux-sim.replica"
 NODE = "xmux-sim.node"
 POD_IP = "xmux-sim.pod-ip"
+SUPERNET = "xmux-sim.supernet"  # on routers: which routes count as pod routes
 PORTS = "xmux-sim.ports"  # JSON: port name -> container port
 CREDENTIALS = "xmux-sim.credentials"  # JSON, on the holder; env of the app holds the same secrets
 IMAGE = "xmux-sim.image"

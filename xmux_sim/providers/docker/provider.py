@@ -28,11 +28,14 @@ from xmux_sim.providers.docker.engine import connect
 from xmux_sim.providers.docker.pods import Pod, PodSpec, start_pod
 from xmux_sim.providers.docker.ports import check_free, host_ports
 from xmux_sim.providers.docker.reaper import ReaperHandle
+from xmux_sim.providers.docker.routers import learned_routes, sessions, start_router, wait_established
 from xmux_sim.services.base import Endpoint, PodPlan, ProbeFailed, StackPlan
 from xmux_sim.services.registry import runtime_for
 from xmux_sim.topology.model import Service, Stack
 
 Progress = Callable[[str], None]
+
+UNDERLAY = "underlay"
 
 # An image per flavour where a kind has alternatives; "official" means the upstream image.
 FLAVOUR_IMAGES = {("mongo", "official"): "mongo:7.0"}
@@ -124,8 +127,14 @@ class DockerProvider:
             run.reaper = ReaperHandle(self.client, images["reaper"], run_id)
             run.reaper.start()
             networks = self._create_networks(stack, run_id)
-            specs = [self._pod_spec(stack, plan, pod, run_id, networks, images) for pod in plan.pods]
+            routers = self._start_routers(stack, run_id, networks, images)
+            specs = [
+                self._pod_spec(stack, plan, pod, run_id, networks, images, bool(routers)) for pod in plan.pods
+            ]
             pods = self._start_pods(specs)
+            if routers:
+                took = wait_established(routers, stack)
+                self.progress(f"BGP full mesh of {len(routers)} routers established ({took:.1f}s after pods)")
             for svc in stack.services.values():
                 first = next(p for p in pods if p.spec.plan.service.name == svc.name)
                 runtime_for(svc.kind).after_ready(first.endpoint, svc)
@@ -144,7 +153,7 @@ class DockerProvider:
         return run
 
     def _images_for(self, stack: Stack) -> dict[str, str]:
-        wanted = {"reaper", "pod"}
+        wanted = {"reaper", "pod"} | ({"router"} if len(stack.nodes) > 1 else set())
         for svc in stack.services.values():
             foreign = svc.image or FLAVOUR_IMAGES.get((svc.kind, svc.flavour or ""))
             if foreign:
@@ -172,6 +181,8 @@ class DockerProvider:
 
     def _check_no_overlap(self, stack: Stack) -> None:
         mine = {str(node.cidr) for node in stack.nodes}
+        if len(stack.nodes) > 1:
+            mine.add(str(stack.network.underlay))
         for net in self.client.networks.list(filters={"label": labels.RUN}):
             subnets = {cfg.get("Subnet") for cfg in (net.attrs.get("IPAM") or {}).get("Config") or []}
             if not subnets & mine:
@@ -190,8 +201,40 @@ class DockerProvider:
                 "node CIDRs."
             )
 
+    def _start_routers(
+        self, stack: Stack, run_id: str, networks: dict[str, str], images: dict[str, str]
+    ) -> dict[str, Container]:
+        """One router per node; a one-node stack needs none (its pods share one network)."""
+        if len(stack.nodes) < 2:
+            return {}
+        self.progress(
+            f"starting {len(stack.nodes)} BGP routers (AS {stack.network.bgp.asn}, "
+            f"hold {stack.network.bgp.hold:g}s)"
+        )
+        return {
+            node.name: start_router(
+                self.client, stack, node, run_id, images["router"], networks[node.name], networks[UNDERLAY]
+            )
+            for node in stack.nodes
+        }
+
     def _create_networks(self, stack: Stack, run_id: str) -> dict[str, str]:
         names = {}
+        if len(stack.nodes) > 1:
+            underlay = stack.network.underlay
+            ipam = docker.types.IPAMConfig(
+                pool_configs=[
+                    docker.types.IPAMPool(subnet=str(underlay), gateway=str(underlay.network_address + 1))
+                ]
+            )
+            name = f"xmux-{run_id}-underlay"
+            self.client.networks.create(
+                name,
+                driver="bridge",
+                ipam=ipam,
+                labels=labels.for_run(run_id, stack.name, **{labels.NODE: UNDERLAY}),
+            )
+            names[UNDERLAY] = name
         for node in stack.nodes:
             name = f"xmux-{run_id}-{node.name}"
             ipam = docker.types.IPAMConfig(
@@ -214,6 +257,7 @@ class DockerProvider:
         run_id: str,
         networks: dict[str, str],
         images: dict[str, str],
+        routed: bool,
     ) -> PodSpec:
         svc = pod.service
         runtime = runtime_for(svc.kind)
@@ -239,7 +283,8 @@ class DockerProvider:
             credentials=credentials,
             environment=runtime.environment(pod, credentials, plan),
             files=runtime.files(pod, credentials, plan),
-            routes=(),
+            # Everything in the pod supernet goes through the node's router, as with Kube-Router.
+            routes=(f"{stack.network.supernet}@{pod.node.router_ip}",) if routed else (),
             volume=volume,
         )
 
@@ -373,7 +418,38 @@ class DockerProvider:
                 else next(s for s in ("stopped", "unhealthy", "starting") if s in states)
             )
             entry.pop("replica", None)
-        return {"run": run_id, "stack": stack_name, "services": services}
+        return {
+            "run": run_id,
+            "stack": stack_name,
+            "services": services,
+            "nodes": self._nodes_status(run_id, containers, pods),
+        }
+
+    def _nodes_status(
+        self, run_id: str, containers: list[Container], pods: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        nodes: dict[str, Any] = {}
+        for net in self.client.networks.list(filters={"label": f"{labels.RUN}={run_id}"}):
+            name = net.attrs["Labels"].get(labels.NODE)
+            if name and name != UNDERLAY:
+                subnets = [c.get("Subnet") for c in (net.attrs.get("IPAM") or {}).get("Config") or []]
+                nodes[name] = {"cidr": subnets[0] if subnets else None, "router": None, "pods": []}
+        for c in containers:
+            node = c.labels.get(labels.NODE)
+            if c.labels.get(labels.ROLE) == "router" and node in nodes:
+                running = c.status == "running"
+                nodes[node]["router"] = {
+                    "name": c.name,
+                    "state": c.status,
+                    "sessions": sessions(c) if running else {},
+                    "routes": sorted(learned_routes(c)) if running else [],
+                }
+        for pod in sorted(pods, key=lambda p: (p["service"], p["replica"])):
+            if pod["node"] in nodes:
+                nodes[pod["node"]]["pods"].append(
+                    {"name": f"{pod['service']}-{pod['replica']}", "ip": pod["pod_ip"], "state": pod["state"]}
+                )
+        return dict(sorted(nodes.items()))
 
     def down(self, run_id: str) -> dict[str, int]:
         """Remove every container, network and volume of the run. Idempotent."""
