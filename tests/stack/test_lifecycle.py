@@ -137,3 +137,33 @@ def test_no_docker_engine_says_what_to_do() -> None:
     result = cli("status", env={"DOCKER_HOST": "unix:///nonexistent/docker.sock"})
     assert result.returncode == 2
     assert "No Docker engine answers" in result.stderr and "scripts/setup" in result.stderr.replace("\n", " ")
+
+
+def test_stack_image_not_built_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    provider = DockerProvider()
+    real_tag = provider.images.tag
+
+    def tag(name: str) -> str:
+        # As after editing nginx's Dockerfile without rebuilding: its tag does not exist yet.
+        return "xmux-sim/nginx:000000000000" if name == "nginx" else real_tag(name)
+
+    monkeypatch.setattr(provider.images, "tag", tag)
+    before = provider.runs()
+    with pytest.raises(ImageMissing, match=r"not built: nginx\. Run `xmux-sim images build`"):
+        provider.up(parse_stack(small_stack(105), "small.yaml"))
+    assert provider.runs() == before
+
+
+def test_images_list_shows_state_size_and_version() -> None:
+    import json
+
+    result = cli("images", "list", "--json")
+    assert result.returncode == 0, result.stderr
+    rows = {r["name"]: r for r in json.loads(result.stdout)}
+    for name in ("postgres", "mongo", "nats", "minio", "prometheus", "nginx", "reaper", "router"):
+        assert rows[name]["built"], name
+        assert rows[name]["size_mb"] > 0
+    assert "PostgreSQL) 15" in rows["postgres"]["version"]
+    assert "v2.15" in rows["nats"]["version"]
+    assert "RELEASE." in rows["minio"]["version"]
+    assert "SecantusDB" in rows["mongo"]["version"]
