@@ -25,12 +25,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import json
 import os
 import platform
 import statistics
-import tarfile
 import time
 from collections.abc import Callable
 from ipaddress import IPv4Network
@@ -53,6 +51,7 @@ from xmux_sim.fabric.bird import UnknownPods
 from xmux_sim.fabric.convergence import has, lacks
 from xmux_sim.images.builder import ImageBuilder
 from xmux_sim.providers.docker.engine import connect
+from xmux_sim.providers.docker.routers import tar_of
 from xmux_sim.topology.model import BgpSettings, NetworkSettings, Node, Stack
 
 RUN = "fabric-exp"
@@ -252,18 +251,6 @@ def _float(text: str) -> float | None:
         return float(text)
     except ValueError:
         return None
-
-
-def tar_of(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        for name, content in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(content)
-            info.mode = 0o644
-            info.mtime = int(time.time())
-            tar.addfile(info, io.BytesIO(content))
-    return buffer.getvalue()
 
 
 def path_evidence(fabric: Fabric) -> dict[str, Any]:

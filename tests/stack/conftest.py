@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import docker
 import pytest
@@ -37,3 +41,16 @@ def labelled(client: docker.DockerClient, run_id: str) -> dict[str, list[str]]:
 
 def nothing_left(client: docker.DockerClient, run_id: str) -> bool:
     return not any(labelled(client, run_id).values())
+
+
+def status_json(run_id: str) -> dict[str, Any]:
+    """`xmux-sim status --json` of a run, through the real command line."""
+    result = subprocess.run(
+        [sys.executable, "-m", "xmux_sim.cli", "status", "--run", run_id, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    status: dict[str, Any] = json.loads(result.stdout)
+    return status

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from typing import Any
+
+from tests.stack.conftest import status_json
 
 
 def _router(xmux_stack: Any, node: str) -> Any:
@@ -13,14 +12,7 @@ def _router(xmux_stack: Any, node: str) -> Any:
 
 
 def test_full_mesh_established_and_routes_learned(xmux_stack: Any) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "xmux_sim.cli", "status", "--run", xmux_stack.run_id, "--json"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    nodes = json.loads(result.stdout)["nodes"]
+    nodes = status_json(xmux_stack.run_id)["nodes"]
     assert set(nodes) == {"node-1", "node-2", "node-3"}
     cidrs = {name: node["cidr"] for name, node in nodes.items()}
     for name, node in nodes.items():

@@ -8,12 +8,11 @@ import io
 import json
 import os
 import secrets
-import subprocess
-import sys
 import time
 import urllib.request
 from typing import Any
 
+from tests.stack.conftest import status_json
 from xmux_sim import clients
 
 
@@ -108,14 +107,7 @@ def test_nginx_answers_on_loopback_only(xmux_stack: Any) -> None:
 
 
 def test_status_json_contract(xmux_stack: Any) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "xmux_sim.cli", "status", "--run", xmux_stack.run_id, "--json"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    status = json.loads(result.stdout)
+    status = status_json(xmux_stack.run_id)
     assert status["run"] == xmux_stack.run_id and status["stack"] == "xmux"
     services = status["services"]
     assert set(services) >= {"postgres", "mongo", "nats", "minio", "prometheus", "nginx"}

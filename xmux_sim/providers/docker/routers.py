@@ -29,6 +29,7 @@ def tar_of(files: dict[str, bytes]) -> bytes:
             info = tarfile.TarInfo(name)
             info.size = len(content)
             info.mode = 0o644
+            info.mtime = int(time.time())
             tar.addfile(info, io.BytesIO(content))
     return buf.getvalue()
 
