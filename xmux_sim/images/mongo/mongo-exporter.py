@@ -7,9 +7,9 @@ would and renders the usual gauges.
 """
 
 import os
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pymongo
+from metrics_http import serve
 
 USER, PASSWORD = os.environ.get("MONGO_USER"), os.environ.get("MONGO_PASSWORD")
 CLIENT = pymongo.MongoClient(
@@ -35,20 +35,4 @@ def render():
     return "\n".join(lines) + "\n"
 
 
-class Handler(BaseHTTPRequestHandler):
-    def do_GET(self):
-        if self.path.split("?")[0] != "/metrics":
-            self.send_error(404)
-            return
-        body = render().encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain; version=0.0.4")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-ThreadingHTTPServer(("0.0.0.0", 8088), Handler).serve_forever()
+serve(render, 8088)

@@ -8,7 +8,8 @@ gauges Prometheus needs on :7777/metrics.
 
 import json
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from metrics_http import serve
 
 MONITOR = "http://127.0.0.1:8222"
 VARZ = (
@@ -53,20 +54,4 @@ def render():
     return "\n".join(lines) + "\n"
 
 
-class Handler(BaseHTTPRequestHandler):
-    def do_GET(self):
-        if self.path.split("?")[0] != "/metrics":
-            self.send_error(404)
-            return
-        body = render().encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain; version=0.0.4")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-ThreadingHTTPServer(("0.0.0.0", 7777), Handler).serve_forever()
+serve(render, 7777)
