@@ -78,6 +78,11 @@ class Stack:
     network: NetworkSettings = field(default_factory=NetworkSettings)
     source: Path | None = None
 
+    @property
+    def routed(self) -> bool:
+        """Whether nodes route to each other through BGP routers; one node needs none."""
+        return len(self.nodes) > 1
+
     def node(self, name: str) -> Node:
         for node in self.nodes:
             if node.name == name:

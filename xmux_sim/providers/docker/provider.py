@@ -128,9 +128,7 @@ class DockerProvider:
             run.reaper.start()
             networks = self._create_networks(stack, run_id)
             routers = self._start_routers(stack, run_id, networks, images)
-            specs = [
-                self._pod_spec(stack, plan, pod, run_id, networks, images, bool(routers)) for pod in plan.pods
-            ]
+            specs = [self._pod_spec(stack, plan, pod, run_id, networks, images) for pod in plan.pods]
             pods = self._start_pods(specs)
             if routers:
                 took = wait_established(routers, stack)
@@ -153,7 +151,7 @@ class DockerProvider:
         return run
 
     def _images_for(self, stack: Stack) -> dict[str, str]:
-        wanted = {"reaper", "pod"} | ({"router"} if len(stack.nodes) > 1 else set())
+        wanted = {"reaper", "pod"} | ({"router"} if stack.routed else set())
         for svc in stack.services.values():
             foreign = svc.image or FLAVOUR_IMAGES.get((svc.kind, svc.flavour or ""))
             if foreign:
@@ -181,7 +179,7 @@ class DockerProvider:
 
     def _check_no_overlap(self, stack: Stack) -> None:
         mine = {str(node.cidr) for node in stack.nodes}
-        if len(stack.nodes) > 1:
+        if stack.routed:
             mine.add(str(stack.network.underlay))
         for net in self.client.networks.list(filters={"label": labels.RUN}):
             subnets = {cfg.get("Subnet") for cfg in (net.attrs.get("IPAM") or {}).get("Config") or []}
@@ -205,7 +203,7 @@ class DockerProvider:
         self, stack: Stack, run_id: str, networks: dict[str, str], images: dict[str, str]
     ) -> dict[str, Container]:
         """One router per node; a one-node stack needs none (its pods share one network)."""
-        if len(stack.nodes) < 2:
+        if not stack.routed:
             return {}
         self.progress(
             f"starting {len(stack.nodes)} BGP routers (AS {stack.network.bgp.asn}, "
@@ -220,34 +218,24 @@ class DockerProvider:
 
     def _create_networks(self, stack: Stack, run_id: str) -> dict[str, str]:
         names = {}
-        if len(stack.nodes) > 1:
+        if stack.routed:
             underlay = stack.network.underlay
-            ipam = docker.types.IPAMConfig(
-                pool_configs=[
-                    docker.types.IPAMPool(subnet=str(underlay), gateway=str(underlay.network_address + 1))
-                ]
+            names[UNDERLAY] = self._create_network(
+                run_id, stack, UNDERLAY, str(underlay), str(underlay.network_address + 1)
             )
-            name = f"xmux-{run_id}-underlay"
-            self.client.networks.create(
-                name,
-                driver="bridge",
-                ipam=ipam,
-                labels=labels.for_run(run_id, stack.name, **{labels.NODE: UNDERLAY}),
-            )
-            names[UNDERLAY] = name
         for node in stack.nodes:
-            name = f"xmux-{run_id}-{node.name}"
-            ipam = docker.types.IPAMConfig(
-                pool_configs=[docker.types.IPAMPool(subnet=str(node.cidr), gateway=str(node.gateway))]
+            names[node.name] = self._create_network(
+                run_id, stack, node.name, str(node.cidr), str(node.gateway)
             )
-            self.client.networks.create(
-                name,
-                driver="bridge",
-                ipam=ipam,
-                labels=labels.for_run(run_id, stack.name, **{labels.NODE: node.name}),
-            )
-            names[node.name] = name
         return names
+
+    def _create_network(self, run_id: str, stack: Stack, node: str, subnet: str, gateway: str) -> str:
+        name = f"xmux-{run_id}-{node}"
+        ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=subnet, gateway=gateway)])
+        self.client.networks.create(
+            name, driver="bridge", ipam=ipam, labels=labels.for_run(run_id, stack.name, **{labels.NODE: node})
+        )
+        return name
 
     def _pod_spec(
         self,
@@ -257,7 +245,6 @@ class DockerProvider:
         run_id: str,
         networks: dict[str, str],
         images: dict[str, str],
-        routed: bool,
     ) -> PodSpec:
         svc = pod.service
         runtime = runtime_for(svc.kind)
@@ -284,7 +271,7 @@ class DockerProvider:
             environment=runtime.environment(pod, credentials, plan),
             files=runtime.files(pod, credentials, plan),
             # Everything in the pod supernet goes through the node's router, as with Kube-Router.
-            routes=(f"{stack.network.supernet}@{pod.node.router_ip}",) if routed else (),
+            routes=(f"{stack.network.supernet}@{pod.node.router_ip}",) if stack.routed else (),
             volume=volume,
         )
 
