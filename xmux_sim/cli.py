@@ -168,6 +168,67 @@ def cmd_smoke(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_fault(args: argparse.Namespace) -> int:
+    from xmux_sim.faults.spec import KINDS, FaultSpec, FaultSpecError
+
+    if args.kind not in KINDS:
+        raise XmuxSimError(f"unknown fault kind {args.kind!r}; kinds: {', '.join(KINDS)}")
+    try:
+        spec = FaultSpec.from_args(args.kind, args.params)
+    except FaultSpecError as exc:
+        info = KINDS[args.kind]
+        usage = " ".join(f"{p.name}=..." for p in info.params)
+        raise XmuxSimError(f"{args.kind}: {exc}\n  usage: xmux-sim fault {args.kind} {usage}") from None
+    provider = _provider()
+    run = provider.attach(args.run)
+    with console.status(f"injecting {spec.describe()}"):
+        fault = run.faults().inject(spec)
+    if args.json:
+        described = {"id": fault.id, "run": run.run_id, "kind": spec.kind, "description": spec.describe()}
+        out.print(json.dumps(described))
+    else:
+        console.print(
+            f"injected {spec.describe()} into run {run.run_id}; heal with `xmux-sim heal {fault.id}`"
+        )
+        out.print(fault.id)
+    return 0
+
+
+def cmd_heal(args: argparse.Namespace) -> int:
+    provider = _provider()
+    run = provider.attach(args.run)
+    faults = run.faults()
+    with console.status("healing"):
+        healed = faults.heal_all() if args.all else [faults.heal(args.id)]
+    for entry in healed:
+        console.print(f"healed {entry.spec.describe()} [{entry.id}]")
+    if not healed:
+        console.print(f"run {run.run_id} had no active fault")
+    return 0
+
+
+def cmd_faults(args: argparse.Namespace) -> int:
+    from xmux_sim.faults.spec import KINDS
+
+    if args.kinds:
+        table = Table("kind", "parameters", "what it does")
+        for info in KINDS.values():
+            params = ", ".join(f"{p.name}{'' if p.required else '?'}" for p in info.params)
+            table.add_row(info.name, params, info.help)
+        out.print(table)
+        return 0
+    run = _provider().attach(args.run)
+    entries = run.faults().active()
+    if args.json:
+        out.print(json.dumps([e.to_dict() for e in entries], indent=2), soft_wrap=True, markup=False)
+        return 0
+    table = Table("id", "fault", "injected at", title=f"active faults of run {run.run_id}")
+    for e in entries:
+        table.add_row(e.id, e.spec.describe(), e.injected_at)
+    out.print(table)
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from xmux_sim.topology import load_stack
 
@@ -213,6 +274,32 @@ def parser() -> argparse.ArgumentParser:
     smoke = sub.add_parser("smoke", help="up, a real round trip through every service, down; a verdict table")
     smoke.add_argument("--stack", help="stack file (default: the embedded xmux stack)")
     smoke.set_defaults(func=cmd_smoke)
+
+    fault = sub.add_parser(
+        "fault",
+        help="inject a fault into a running stack; prints its id",
+        description="Inject a fault, e.g. `xmux-sim fault drop-node node=node-2 mode=link`, "
+        "`xmux-sim fault kill pod=postgres-0`, `xmux-sim fault latency service=mongo ms=200`. "
+        "`xmux-sim faults --kinds` lists kinds and parameters.",
+    )
+    fault.add_argument("kind", help="kill, stop, start, pause, unpause, drop-node, partition, latency, ...")
+    fault.add_argument("params", nargs="*", help="KEY=VALUE parameters (the first may be given bare)")
+    fault.add_argument("--run", help="run id (default: the only running one)")
+    fault.add_argument("--json", action="store_true", help="print {id, run, kind, description} as JSON")
+    fault.set_defaults(func=cmd_fault)
+
+    heal = sub.add_parser("heal", help="heal a fault by id, or every active fault")
+    which = heal.add_mutually_exclusive_group(required=True)
+    which.add_argument("id", nargs="?", help="the id `xmux-sim fault` printed")
+    which.add_argument("--all", action="store_true", help="every active fault of the run")
+    heal.add_argument("--run", help="run id (default: the only running one)")
+    heal.set_defaults(func=cmd_heal)
+
+    faults = sub.add_parser("faults", help="active faults of a run (or --kinds: every fault kind)")
+    faults.add_argument("--run", help="run id (default: the only running one)")
+    faults.add_argument("--json", action="store_true")
+    faults.add_argument("--kinds", action="store_true", help="list fault kinds and their parameters")
+    faults.set_defaults(func=cmd_faults)
 
     validate = sub.add_parser("validate", help="validate a stack file without starting anything")
     validate.add_argument("file")

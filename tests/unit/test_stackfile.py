@@ -95,6 +95,11 @@ def test_good_file_is_modelled() -> None:
             4,
             "host port 9000 is also asked for by a.http",
         ),
+        (
+            "name: x\nnetwork:\n  unknown_pods: drop\nservices:\n  db: {kind: postgres}\n",
+            3,
+            "network.unknown_pods: 'drop' is not one of: blackhole, unreachable",
+        ),
         ("name: x\nservices:\n  db: {kind: postgres, flavour: fast}\n", 3, "has no flavours"),
         ("name: x\nservices:\n  m: {kind: mongo, flavour: fast}\n", 3, "'fast' is not one of"),
         ("name: Bad Name\nservices:\n  db: {kind: postgres}\n", 1, "name: expected lower-case"),

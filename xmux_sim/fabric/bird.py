@@ -9,7 +9,7 @@ BIRD is used here because Debian ships it and its timers are all configurable.
 from __future__ import annotations
 
 import math
-from typing import Literal, get_args
+from typing import Literal, cast, get_args
 
 from xmux_sim.fabric.addressing import underlay_ip
 from xmux_sim.topology.model import BgpSettings, Node, Stack
@@ -80,7 +80,7 @@ def _timers(bgp: BgpSettings) -> list[str]:
     ]
 
 
-def bird_config(stack: Stack, node: Node, *, unknown_pods: UnknownPods = "blackhole") -> str:
+def bird_config(stack: Stack, node: Node, *, unknown_pods: UnknownPods | None = None) -> str:
     """The complete /etc/bird/bird.conf for ``node``'s router.
 
     The router's two legs are matched by address, not by interface name: Docker does not
@@ -92,6 +92,8 @@ def bird_config(stack: Stack, node: Node, *, unknown_pods: UnknownPods = "blackh
     bgp = stack.network.bgp
     if not 1 <= bgp.asn <= 4294967295:
         raise ValueError(f"BGP AS number must be 1..4294967295, got {bgp.asn}")
+    if unknown_pods is None:
+        unknown_pods = cast(UnknownPods, stack.network.unknown_pods)
     if unknown_pods not in get_args(UnknownPods):
         choices = ", ".join(get_args(UnknownPods))
         raise ValueError(f"unknown_pods must be one of {choices}, got {unknown_pods!r}")

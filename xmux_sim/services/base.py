@@ -41,6 +41,8 @@ class StackPlan:
 
     stack: Stack
     pods: tuple[PodPlan, ...]
+    credentials: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False)
+    """Service name -> its per-run credentials (filled by the provider before pods start)."""
 
     @classmethod
     def of(cls, stack: Stack) -> StackPlan:

@@ -31,6 +31,10 @@ class NetworkSettings:
     supernet: IPv4Network = field(default_factory=lambda: IPv4Network("198.18.0.0/15"))
     underlay: IPv4Network = field(default_factory=lambda: IPv4Network("198.19.0.0/24"))
     bgp: BgpSettings = field(default_factory=BgpSettings)
+    # What a router does with traffic for a withdrawn node's CIDR: "blackhole" (clients time
+    # out, as in the cluster when the VM's gateway has no route for the pod range) or
+    # "unreachable" (ICMP host unreachable: clients fail at once). See fabric/bird.py.
+    unknown_pods: str = "blackhole"
 
 
 @dataclass(frozen=True)

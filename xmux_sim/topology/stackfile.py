@@ -48,7 +48,7 @@ def build_stack(doc: YamlDoc, source: Path | None) -> Stack:
 
 def _network(r: Reader) -> NetworkSettings:
     base: tuple[str, ...] = ("network",)
-    r.mapping(base, allowed=("supernet", "underlay", "bgp"), optional=True)
+    r.mapping(base, allowed=("supernet", "underlay", "bgp", "unknown_pods"), optional=True)
     defaults = NetworkSettings()
     supernet = _cidr(r, (*base, "supernet"), defaults.supernet)
     underlay = _cidr(r, (*base, "underlay"), defaults.underlay)
@@ -71,7 +71,10 @@ def _network(r: Reader) -> NetworkSettings:
         connect_retry=r.number((*b, "connect_retry"), bd.connect_retry, minimum=1),
         error_wait=(float(wait[0]), float(wait[1])),
     )
-    return NetworkSettings(supernet=supernet, underlay=underlay, bgp=bgp)
+    unknown_pods = r.string(
+        (*base, "unknown_pods"), defaults.unknown_pods, choices=("blackhole", "unreachable")
+    )
+    return NetworkSettings(supernet=supernet, underlay=underlay, bgp=bgp, unknown_pods=unknown_pods)
 
 
 def _cidr(r: Reader, path: KeyPath, default: IPv4Network) -> IPv4Network:

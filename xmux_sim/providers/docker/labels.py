@@ -4,7 +4,7 @@ from __future__ import annotations
 
 RUN = "xmux-sim.run"
 STACK = "xmux-sim.stack"
-ROLE = "xmux-sim.role"  # holder | app | router
+ROLE = "xmux-sim.role"  # holder | app | router | fault (ledger marker) | fault-proxy | fault-tool
 SERVICE = "xmux-sim.service"
 KIND = "xmux-sim.kind"
 REPLICA = "xmux-sim.replica"
@@ -17,6 +17,12 @@ IMAGE = "xmux-sim.image"
 FLAVOUR = "xmux-sim.flavour"
 STARTED = "xmux-sim.started"  # wall-clock time the run started
 KEEP = "xmux-sim.keep"
+UNDERLAY_IP = "xmux-sim.underlay-ip"  # on routers: their fixed address on the underlay
+# On a fault's ledger marker (a created, never started container): what to heal.
+FAULT = "xmux-sim.fault"  # the fault id
+FAULT_SPEC = "xmux-sim.fault-spec"  # JSON FaultSpec
+FAULT_STATE = "xmux-sim.fault-state"  # JSON: what heal must undo
+FAULT_INJECTED = "xmux-sim.fault-injected"  # wall-clock ISO time
 REAPER = "xmux-sim.reaper"  # on the reaper container only: the run it watches
 
 

@@ -11,12 +11,20 @@ from xmux_sim.errors import PortInUse
 
 
 def publish_on_loopback(container: DockerContainer, ports: dict[str, int | None]) -> None:
-    """Publish container ports ("5432/tcp") on 127.0.0.1, at the given host port or any free one."""
+    """Publish container ports ("5432/tcp") on 127.0.0.1, at the given host port or a free one.
+
+    "Any port" is chosen here rather than by Docker: Docker picks a new one each time a
+    container starts, and a pod restarted by a power fault must keep its endpoints.
+    """
     for container_port, host_port in ports.items():
-        # docker-py takes (ip,) for "any port on ip" and (ip, port) for a fixed one;
         # testcontainers' with_bind_ports only knows plain ports (all interfaces).
-        binding = ("127.0.0.1", host_port) if host_port else ("127.0.0.1",)
-        cast(dict[str, Any], container.ports)[container_port] = binding
+        cast(dict[str, Any], container.ports)[container_port] = ("127.0.0.1", host_port or free_port())
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def check_free(port: int, wanted_by: str) -> None:

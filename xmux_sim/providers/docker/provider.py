@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import docker
@@ -22,9 +22,12 @@ import docker.errors
 from docker.models.containers import Container
 
 from xmux_sim.errors import ImageMissing, StartupFailed, XmuxSimError
+from xmux_sim.faults.base import Timeline
 from xmux_sim.images.builder import ImageBuilder
 from xmux_sim.providers.docker import labels
 from xmux_sim.providers.docker.engine import connect
+from xmux_sim.providers.docker.faults import DockerFaults
+from xmux_sim.providers.docker.faults import ledger as fault_ledger
 from xmux_sim.providers.docker.pods import Pod, PodSpec, start_pod
 from xmux_sim.providers.docker.ports import check_free, host_ports
 from xmux_sim.providers.docker.reaper import ReaperHandle
@@ -68,6 +71,10 @@ class DockerRun:
         container = self.provider.app_container(self.run_id, service, replica)
         result = container.exec_run(cmd, demux=False)
         return int(result.exit_code), (result.output or b"").decode(errors="replace")
+
+    def faults(self, timeline: Timeline | None = None) -> DockerFaults:
+        """Inject, list and heal this run's faults (on `timeline`, when given)."""
+        return DockerFaults(self.provider.client, self.run_id, timeline)
 
     def down(self) -> None:
         self.provider.down(self.run_id)
@@ -120,6 +127,8 @@ class DockerProvider:
                     check_free(port, f"{svc.name}.publish.{port_name}")
         self._check_no_overlap(stack)
         run_id = run_id or new_run_id()
+        # Services that connect to others (the XMUS stand-ins) need their credentials in the plan.
+        plan = replace(plan, credentials={s.name: self._credentials(run_id, s) for s in stack.services.values()})
         run = DockerRun(provider=self, run_id=run_id, stack_name=stack.name, stack=stack)
         started = time.monotonic()
         try:
@@ -410,6 +419,7 @@ class DockerProvider:
             "stack": stack_name,
             "services": services,
             "nodes": self._nodes_status(run_id, containers, pods),
+            "faults": [e.to_dict() for e in fault_ledger.entries(self.client, run_id)],
         }
 
     def _nodes_status(
@@ -442,10 +452,10 @@ class DockerProvider:
         """Remove every container, network and volume of the run. Idempotent."""
         flt = {"label": f"{labels.RUN}={run_id}"}
         containers = self.client.containers.list(all=True, filters=flt)
-        # Apps first: a holder cannot go while an app still uses its namespace.
-        containers.sort(key=lambda c: c.labels.get(labels.ROLE) != "app")
-        apps = [c for c in containers if c.labels.get(labels.ROLE) == "app"]
-        others = [c for c in containers if c.labels.get(labels.ROLE) != "app"]
+        # Apps (and fault proxies) first: a holder cannot go while another container uses its namespace.
+        joined = ("app", "fault-proxy")
+        apps = [c for c in containers if c.labels.get(labels.ROLE) in joined]
+        others = [c for c in containers if c.labels.get(labels.ROLE) not in joined]
         with ThreadPoolExecutor(max_workers=8) as pool:
             list(pool.map(_remove_container, apps))
             list(pool.map(_remove_container, others))

@@ -53,7 +53,12 @@ def start_router(
         labels=labels.for_run(
             run_id,
             stack.name,
-            **{labels.ROLE: "router", labels.NODE: node.name, labels.SUPERNET: str(stack.network.supernet)},
+            **{
+                labels.ROLE: "router",
+                labels.NODE: node.name,
+                labels.SUPERNET: str(stack.network.supernet),
+                labels.UNDERLAY_IP: str(underlay_ip(stack, node)),
+            },
         ),
         network=node_network,
         networking_config={node_network: endpoint},

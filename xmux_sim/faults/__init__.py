@@ -1,0 +1,1 @@
+"""Faults: objects with inject() and heal(), recorded on the run's timeline."""
