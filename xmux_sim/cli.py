@@ -8,7 +8,8 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -168,6 +169,31 @@ def cmd_smoke(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    from rich.live import Live
+    from rich.text import Text
+
+    from xmux_sim.report import verdict_table
+    from xmux_sim.scenario import load_scenario
+    from xmux_sim.scenario.runner import RunOptions, ScenarioRunner, default_scenario_path
+
+    path = args.file or default_scenario_path()
+    scenario = load_scenario(path)
+    options = RunOptions(seed=args.seed, report_dir=Path(args.report_dir), keep=args.keep, attach=args.attach)
+
+    def live(line: Callable[[], str]) -> Live:
+        return Live(get_renderable=lambda: Text(line(), style="bold"), console=console, refresh_per_second=4)
+
+    outcome = ScenarioRunner(scenario, options, say=_progress).run(status=live)
+    if outcome.report is not None:
+        out.print(verdict_table(outcome.report))
+    if outcome.error:
+        console.print(f"[red]the run could not be carried out:[/] {outcome.error}", soft_wrap=True)
+    if outcome.paths is not None:
+        console.print(f"seed {outcome.seed}; report: {outcome.paths.html}", soft_wrap=True)
+    return int(outcome.status)
+
+
 def cmd_fault(args: argparse.Namespace) -> int:
     from xmux_sim.faults.spec import KINDS, FaultSpec, FaultSpecError
 
@@ -274,6 +300,21 @@ def parser() -> argparse.ArgumentParser:
     smoke = sub.add_parser("smoke", help="up, a real round trip through every service, down; a verdict table")
     smoke.add_argument("--stack", help="stack file (default: the embedded xmux stack)")
     smoke.set_defaults(func=cmd_smoke)
+
+    run = sub.add_parser(
+        "run",
+        help="run a scenario: steady state, workload, faults, checkers; writes a report",
+        description="Exit 0 when every invariant holds, 1 when one is violated, 2 when the run could not "
+        "be carried out.",
+    )
+    run.add_argument("file", nargs="?", help="scenario file (default: the embedded default scenario)")
+    run.add_argument("--seed", type=int, help="replay the schedule and data of this seed")
+    run.add_argument("--report-dir", default="reports", help="where reports/<scenario>-<run>/ go")
+    run.add_argument("--keep", action="store_true", help="leave the stack up afterwards")
+    run.add_argument(
+        "--attach", nargs="?", const="", metavar="RUN", help="use a running stack (default: the only one)"
+    )
+    run.set_defaults(func=cmd_run)
 
     fault = sub.add_parser(
         "fault",

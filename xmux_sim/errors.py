@@ -36,3 +36,7 @@ class StartupFailed(XmuxSimError):
 
 class BuildFailed(XmuxSimError):
     """An image build or a Go program build failed."""
+
+
+class ScenarioFileError(XmuxSimError):
+    """A scenario file that does not validate, or does not fit its stack; names file, line and field."""

@@ -4,15 +4,26 @@ Options:
   --xmux-stack FILE    stack file for the session stack (default: the embedded one)
   --xmux-attach [RUN]  use a running stack (`xmux-sim up --keep`) instead of starting one
 
+  --xmux-seed N        seed for scenario files (default: each file's, else random)
+  --xmux-report-dir D  where scenario reports go (default: reports)
+
 Fixtures: ``xmux_stack`` (a DockerRun), ``xmux_postgres`` (psycopg connection),
 ``xmux_mongo`` (pymongo database), ``xmux_minio`` (Minio client), ``xmux_nats_endpoint``
 (nats-py is async: connect with ``xmux_sim.clients.nats_connect``), ``xmux_http`` (base
-URL of nginx).
+URL of nginx); for scenarios written in Python: ``xmux_clock`` (one RunClock),
+``xmux_recorder`` (a Recorder on it) and ``xmux_faults`` (inject faults on a Timeline on
+it; every fault still in is healed after the test).
+
+Scenario files: every ``*.yaml`` under a folder named ``scenarios`` is collected as one
+test (``pytest scenarios/``), run through the same runner as `xmux-sim run`. A violated
+invariant fails it with the verdict table as the failure text; a file with
+``expect: violated`` fails when its invariants all hold.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,10 +43,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="RUN",
         help="attach to a running stack (the only one, or RUN) instead of starting one",
     )
+    group.addoption("--xmux-seed", type=int, default=None, help="seed for scenario files")
+    group.addoption("--xmux-report-dir", default="reports", help="where scenario reports go")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "stack: needs a Docker engine and the built images (real containers)")
+    config.addinivalue_line("markers", "scenario: a scenario file run as a test")
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if file_path.suffix in (".yaml", ".yml") and "scenarios" in file_path.parts[:-1]:
+        from xmux_sim.scenario.pytest_items import ScenarioFile
+
+        file: pytest.Collector = ScenarioFile.from_parent(parent, path=file_path)
+        return file
+    return None
 
 
 @pytest.fixture(scope="session")
@@ -79,3 +102,29 @@ def xmux_nats_endpoint(xmux_stack: Any) -> Endpoint:
 @pytest.fixture
 def xmux_http(xmux_stack: Any) -> str:
     return clients.http_url(xmux_stack.endpoint("nginx"))
+
+
+@pytest.fixture
+def xmux_clock() -> Any:
+    from xmux_sim.history import RunClock
+
+    return RunClock()
+
+
+@pytest.fixture
+def xmux_recorder(xmux_clock: Any) -> Any:
+    from xmux_sim.history import Recorder
+
+    return Recorder(xmux_clock)
+
+
+@pytest.fixture
+def xmux_faults(xmux_stack: Any, xmux_clock: Any) -> Iterator[Any]:
+    """The session stack's faults on this test's clock; ``.timeline.windows()`` feeds the checkers."""
+    from xmux_sim.faults.base import Timeline
+
+    faults = xmux_stack.faults(Timeline(xmux_clock))
+    try:
+        yield faults
+    finally:
+        faults.heal_all()

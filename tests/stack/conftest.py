@@ -32,8 +32,10 @@ def docker_client() -> Iterator[docker.DockerClient]:
 def labelled(client: docker.DockerClient, run_id: str) -> dict[str, list[str]]:
     """Everything on the engine that carries the run's label."""
     flt = {"label": f"xmux-sim.run={run_id}"}
+    # sparse: one list call, no inspect per container, which would race with a reaper removing them.
+    containers = client.containers.list(all=True, filters=flt, sparse=True)
     return {
-        "containers": [c.name for c in client.containers.list(all=True, filters=flt)],
+        "containers": [str(c.attrs["Names"][0]).lstrip("/") for c in containers],
         "networks": [n.name for n in client.networks.list(filters=flt)],
         "volumes": [v.name for v in client.volumes.list(filters=flt)],
     }

@@ -31,6 +31,7 @@ from xmux_sim.faults.base import FaultError, Timeline
 from xmux_sim.faults.spec import FaultSpec
 from xmux_sim.providers.docker.provider import DockerProvider, DockerRun
 from xmux_sim.providers.docker.routers import learned_routes
+from xmux_sim.services.base import Endpoint
 from xmux_sim.topology import parse_stack
 
 HOLD = 3.0
@@ -436,3 +437,23 @@ def test_sigkilled_harness_with_faults_in_place_leaves_nothing(
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert wait_until_clean(docker_client, run_id, timeout=40), labelled(docker_client, run_id)
+
+
+def test_a_relay_puts_a_host_client_on_a_node(fstack: DockerRun) -> None:
+    """Through a relay on node-2, the host feels node-3's drop; straight to the pod, it does not."""
+    direct = fstack.endpoint("minio")
+    via = fstack.relay("minio", "node-2", timeout_s=2)
+    assert via.ports["api"] != direct.ports["api"]
+
+    def live(ep: Endpoint) -> bool:
+        try:
+            http_time(f"http://{ep.address('api')}/minio/health/live")
+            return True
+        except OSError:
+            return False
+
+    assert live(via) and live(direct)
+    with fstack.faults().inject(spec("drop-node", node="node-3", mode="link")):
+        wait_for(lambda: not live(via), HOLD + 6, "the relayed client loses minio")
+        assert live(direct)
+    wait_for(lambda: live(via), REGAIN_BOUND + 5, "the relayed client reaches minio again")

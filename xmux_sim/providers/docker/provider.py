@@ -72,6 +72,14 @@ class DockerRun:
         result = container.exec_run(cmd, demux=False)
         return int(result.exit_code), (result.output or b"").decode(errors="replace")
 
+    def relay(self, service: str, node: str, replica: int = 0, timeout_s: float = 5.0) -> Endpoint:
+        """The service's endpoint as seen by a client on ``node`` (through a relay there)."""
+        from xmux_sim.providers.docker.relays import start_relay
+
+        return start_relay(
+            self.provider.client, self.run_id, self.endpoint(service, replica), node, timeout_s
+        )
+
     def faults(self, timeline: Timeline | None = None) -> DockerFaults:
         """Inject, list and heal this run's faults (on `timeline`, when given)."""
         return DockerFaults(self.provider.client, self.run_id, timeline)
@@ -128,7 +136,9 @@ class DockerProvider:
         self._check_no_overlap(stack)
         run_id = run_id or new_run_id()
         # Services that connect to others (the XMUS stand-ins) need their credentials in the plan.
-        plan = replace(plan, credentials={s.name: self._credentials(run_id, s) for s in stack.services.values()})
+        plan = replace(
+            plan, credentials={s.name: self._credentials(run_id, s) for s in stack.services.values()}
+        )
         run = DockerRun(provider=self, run_id=run_id, stack_name=stack.name, stack=stack)
         started = time.monotonic()
         try:

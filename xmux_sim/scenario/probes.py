@@ -1,0 +1,102 @@
+"""Steady-state probes: one real call each, passed or failed, with a line saying why."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any
+
+import nats
+import nats.errors
+import nats.js.errors
+import psycopg
+
+from xmux_sim.scenario.model import Probe
+from xmux_sim.services.base import Endpoint
+from xmux_sim.services.postgres import PostgresRuntime
+
+TIMEOUT_S = 2.0
+
+
+def check(probe: Probe, ep: Endpoint) -> tuple[bool, str]:
+    """Run one probe against a service endpoint: (passed, detail)."""
+    try:
+        return _CHECKS[probe.kind](dict(probe.params), ep)
+    except Exception as exc:  # any failure of the call is a failed probe, never a crashed run
+        return False, f"{type(exc).__name__}: {str(exc).strip()[:200]}"
+
+
+def _http(params: dict[str, Any], ep: Endpoint) -> tuple[bool, str]:
+    url = f"http://{ep.address(str(params.get('port') or 'http'))}{params.get('path') or '/'}"
+    want = int(params.get("status", 200))
+    try:
+        with urllib.request.urlopen(url, timeout=TIMEOUT_S) as resp:
+            status = int(resp.status)
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    return status == want, f"GET {params.get('path') or '/'}: {status}"
+
+
+def _sql(params: dict[str, Any], ep: Endpoint) -> tuple[bool, str]:
+    with psycopg.connect(
+        PostgresRuntime.url(ep), connect_timeout=2, tcp_user_timeout=int(TIMEOUT_S * 1000), autocommit=True
+    ) as conn:
+        row = conn.execute(str(params.get("query") or "select 1")).fetchone()
+    value = row[0] if row else None
+    expect = params.get("expect")
+    if expect is not None and str(value) != str(expect):
+        return False, f"got {value!r}, expected {expect!r}"
+    return True, f"{value!r}"
+
+
+def _jetstream(params: dict[str, Any], ep: Endpoint) -> tuple[bool, str]:
+    async def info() -> int:
+        nc = await nats.connect(
+            f"nats://{ep.address('client')}",
+            user=ep.credentials["user"],
+            password=ep.credentials["password"],
+            connect_timeout=TIMEOUT_S,
+            allow_reconnect=False,
+            max_reconnect_attempts=0,
+            error_cb=_quiet,
+        )
+        try:
+            state = await nc.jetstream().stream_info(str(params["stream"]))
+            return int(state.state.messages)
+        finally:
+            await nc.close()
+
+    messages = asyncio.run(info())
+    want = int(params.get("min_messages", 0))
+    return messages >= want, f"{messages} messages (want >= {want})"
+
+
+async def _quiet(exc: Exception) -> None:
+    """nats-py reports connection errors here; the probe's own result says what happened."""
+
+
+def _prometheus(params: dict[str, Any], ep: Endpoint) -> tuple[bool, str]:
+    query = urllib.parse.urlencode({"query": str(params["query"])})
+    with urllib.request.urlopen(f"http://{ep.address('http')}/api/v1/query?{query}", timeout=TIMEOUT_S) as r:
+        data = json.load(r)
+    results = data.get("data", {}).get("result", [])
+    if not results:
+        return False, "no samples"
+    values = [float(s["value"][1]) for s in results]
+    lo, hi = params.get("min"), params.get("max")
+    bad = [v for v in values if (lo is not None and v < float(lo)) or (hi is not None and v > float(hi))]
+    return not bad, f"{len(values)} samples, {len(bad)} out of range"
+
+
+def _tcp(params: dict[str, Any], ep: Endpoint) -> tuple[bool, str]:
+    address = ep.address(str(params["port"]))
+    host, _, port = address.rpartition(":")
+    with socket.create_connection((host, int(port)), timeout=TIMEOUT_S):
+        return True, f"connected to {address}"
+
+
+_CHECKS = {"http": _http, "sql": _sql, "jetstream": _jetstream, "prometheus": _prometheus, "tcp": _tcp}
