@@ -14,10 +14,11 @@ URL of nginx); for scenarios written in Python: ``xmux_clock`` (one RunClock),
 ``xmux_recorder`` (a Recorder on it) and ``xmux_faults`` (inject faults on a Timeline on
 it; every fault still in is healed after the test).
 
-Scenario files: every ``*.yaml`` under a folder named ``scenarios`` is collected as one
-test (``pytest scenarios/``), run through the same runner as `xmux-sim run`. A violated
-invariant fails it with the verdict table as the failure text; a file with
-``expect: violated`` fails when its invariants all hold.
+Scenario files: every ``*.yaml`` under a folder named ``scenarios`` (and the embedded
+default scenario, named by its path) is collected as one test (``pytest scenarios/``),
+run through the same runner as `xmux-sim run`. A violated invariant fails it with the
+verdict table as the failure text; a file with ``expect: violated`` fails when its
+invariants all hold.
 """
 
 from __future__ import annotations
@@ -53,7 +54,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    if file_path.suffix in (".yaml", ".yml") and "scenarios" in file_path.parts[:-1]:
+    from xmux_sim.scenario.runner import default_scenario_path
+
+    if file_path.suffix in (".yaml", ".yml") and (
+        "scenarios" in file_path.parts[:-1] or file_path.resolve() == default_scenario_path().resolve()
+    ):
         from xmux_sim.scenario.pytest_items import ScenarioFile
 
         file: pytest.Collector = ScenarioFile.from_parent(parent, path=file_path)

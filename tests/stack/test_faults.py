@@ -457,3 +457,27 @@ def test_a_relay_puts_a_host_client_on_a_node(fstack: DockerRun) -> None:
         wait_for(lambda: not live(via), HOLD + 6, "the relayed client loses minio")
         assert live(direct)
     wait_for(lambda: live(via), REGAIN_BOUND + 5, "the relayed client reaches minio again")
+
+
+def test_latency_reaches_a_pooled_connection(fstack: DockerRun) -> None:
+    """A connection open before the inject is reset and its client comes back through the proxy."""
+    import psycopg
+
+    from xmux_sim.services.postgres import PostgresRuntime
+
+    url = PostgresRuntime.url(fstack.endpoint("postgres"))
+
+    def timed(conn: psycopg.Connection[Any]) -> float:
+        t0 = time.monotonic()
+        conn.execute("select 1").fetchone()
+        return time.monotonic() - t0
+
+    conn = psycopg.connect(url, autocommit=True)
+    before = timed(conn)
+    with fstack.faults().inject(spec("latency", service="postgres", ms=200)):
+        with pytest.raises(psycopg.OperationalError):
+            timed(conn)  # the pooled connection was broken at inject
+        conn = psycopg.connect(url, autocommit=True)
+        during = timed(conn)
+    assert before < 0.1 and during >= 0.2, (before, during)
+    conn.close()

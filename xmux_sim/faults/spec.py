@@ -81,6 +81,14 @@ def _choice(options: tuple[str, ...]) -> Convert:
     return convert
 
 
+def _bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "yes", "1", "false", "no", "0"):
+        return value.lower() in ("true", "yes", "1")
+    raise ValueError(f"expected true or false, got {value!r}")
+
+
 def _rate(value: object) -> str:
     text = _text(value).lower()
     if not RATE.match(text):
@@ -115,6 +123,12 @@ _LATENCY = (
     Param("jitter", _number(0, 60_000), "random +/- spread of the delay, milliseconds", default=0.0),
     Param("service", _text, "every replica of this service"),
     Param("pod", _pod, "one pod (SERVICE-REPLICA)"),
+    Param(
+        "reset",
+        _bool,
+        "break the connections open at inject, so pooled clients reconnect through the proxy",
+        default=True,
+    ),
 )
 
 KINDS: dict[str, KindInfo] = {

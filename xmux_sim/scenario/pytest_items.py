@@ -62,7 +62,7 @@ class ScenarioItem(pytest.Item):
             raise ScenarioFailed(f"expected an invariant to be violated, but all held:\n{table}\n{where}")
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        if isinstance(excinfo.value, ScenarioFailed):
+        if isinstance(excinfo.value, ScenarioFailed | XmuxSimError):
             return str(excinfo.value)
         return str(super().repr_failure(excinfo))
 

@@ -5,10 +5,11 @@ namespace, and a nat REDIRECT there sends every new TCP connection to the pod's 
 through it (from other pods and from the host's published ports alike), with a latency
 toxic on what the service sends back.
 
-Connections opened before the inject keep their direct path (nat decides on a flow's
-first packet), so a client with a connection pool sees the delay once it reconnects.
-Healing removes the redirect first, then the proxy, which resets connections that went
-through it: the client reconnects directly.
+Connections opened before the inject would keep their direct path (nat decides on a
+flow's first packet), so by default (`reset`) the pod's end of each is destroyed (`ss -K`)
+and pooled clients reconnect through the proxy, seeing one broken connection. Healing
+removes the redirect first, then the proxy, which resets connections that went through
+it: the client reconnects directly.
 """
 
 from __future__ import annotations
@@ -85,6 +86,14 @@ class Latency(DockerFault):
             install_chain(state["chain"], ["PREROUTING"], redirects, table="nat"),
             f"{self.spec.describe()}: redirecting {pod['pod']} through Toxiproxy",
         )
+        if self.spec.params.get("reset", True):
+            # Connections from before the redirect would keep their direct path; destroying the
+            # pod's end makes their clients reconnect, now through the proxy. Loopback ones (an
+            # exporter, the proxy itself) stay.
+            ports = " or ".join(f"sport = :{port}" for port in pod["ports"])
+            run_in(
+                holder, f"ss -K -tn '( {ports} ) and not dst 127.0.0.1' >/dev/null", "resetting connections"
+            )
 
     def _revert(self, state: State) -> None:
         chain = state["chain"]
