@@ -114,7 +114,14 @@ class ScenarioRunner:
         state = _RunState(clock=clock, timeline=timeline, recorder=recorder, stack=stack)
         try:
             with _signals_as_interrupt():
-                error = self._carry_out(run, schedule, state, status)
+                try:
+                    error = self._carry_out(run, schedule, state, status)
+                except Exception as exc:
+                    # A client that cannot set up, a relay that does not start: the run could
+                    # not be carried out (exit 2), but it still heals, reports and cleans up.
+                    state.stop.set()
+                    _heal_everything(run, state, self.say)
+                    error = f"{type(exc).__name__}: {exc}"
         except KeyboardInterrupt:
             self.say("interrupted: healing faults and cleaning up")
             state.stop.set()
