@@ -10,6 +10,7 @@ import pytest
 from xmux_sim.errors import StackFileError
 from xmux_sim.services.base import StackPlan
 from xmux_sim.topology import load_stack, parse_stack
+from xmux_sim.topology.kinds import XMUS_SERVICES
 
 GOOD = """\
 name: small
@@ -36,6 +37,7 @@ def test_default_stack_has_the_foundations() -> None:
         "minio",
         "prometheus",
         "nginx",
+        *XMUS_SERVICES,
     }
     assert stack.network.bgp.hold == 3 and stack.network.bgp.asn == 64512
     assert stack.services["mongo"].flavour == "secantusdb"
@@ -45,7 +47,7 @@ def test_good_file_is_modelled() -> None:
     stack = parse_stack(GOOD, "small.yaml")
     assert [n.cidr for n in stack.nodes] == [IPv4Network("198.18.1.0/24"), IPv4Network("198.18.2.0/24")]
     assert stack.services["db"].placement == ("node-2",)
-    assert stack.services["front"].publish == {"http": 18080}
+    assert stack.services["front"].publish == {"http": 18080, "grpc": 0, "h2c": 0}
     assert stack.services["db"].config["database"] == "xmux"
     plan = StackPlan.of(stack)
     assert {str(p.ip) for p in plan.pods} == {"198.18.2.10", "198.18.2.11"} or len(plan.pods) == 2

@@ -15,9 +15,12 @@ def runtime_for(kind: str) -> ServiceRuntime:
     from xmux_sim.services.nginx import NginxRuntime
     from xmux_sim.services.postgres import PostgresRuntime
     from xmux_sim.services.prometheus import PrometheusRuntime
+    from xmux_sim.services.xmus import xmus_runtime
 
     runtimes: dict[str, type[ServiceRuntime]] = {
         r.kind: r
         for r in (PostgresRuntime, MongoRuntime, NatsRuntime, MinioRuntime, PrometheusRuntime, NginxRuntime)
     }
-    return runtimes[kind]()
+    if kind in runtimes:
+        return runtimes[kind]()
+    return xmus_runtime(kind)

@@ -68,7 +68,59 @@ KINDS: Mapping[str, KindInfo] = {
     "nginx": KindInfo(
         name="nginx",
         image="nginx",
-        ports={"http": 80, "metrics": 9113},
-        published=("http",),
+        # http: cleartext HTTP/1.1 (health, REST v2, /v4/oss); grpc: TLS with a per-run CA, HTTP/2
+        # and HTTP/1.1 by ALPN (gRPC and REST on one port, as in production); h2c: cleartext
+        # HTTP/2 with prior knowledge (gRPC without the TLS cost, for load tests).
+        ports={"http": 80, "grpc": 443, "h2c": 8080, "metrics": 9113},
+        published=("http", "grpc", "h2c"),
+        # Passive health checks and retries towards the XMUS upstreams (nginx's own names).
+        config={
+            "max_fails": 1,
+            "fail_timeout": "5s",
+            "connect_timeout": "1s",
+            "read_timeout": "30s",
+            "next_upstream_tries": 3,
+            "next_upstream_timeout": "10s",
+        },
     ),
+}
+
+
+# ----- XMUS stand-in services ----------------------------------------------------------
+# One image for all of them (the service is chosen by the command); each kind may run
+# several replicas, which nginx balances. `env` is passed to the container as is (for a
+# real image swapped in with `image:`); `probe: tcp` accepts an image without gRPC health.
+XMUS_MAX_REPLICAS = 5
+XMUS_CONFIG: Mapping[str, Any] = {"seed": 1, "size": "small", "env": {}, "probe": "health"}
+XMUS_SERVICES: Mapping[str, str] = {
+    "xmus-auth": "auth",
+    "xmus-user": "user",
+    "xmus-aaos": "aaos",
+    "xmus-forum": "forum",
+    "xmus-notifier": "notifier",
+    "xmus-lost-found": "lost_found",
+    "xmus-oss": "oss",
+    "xmus-v2": "v2",
+}
+"""Kind -> the service name the xmus image is started with."""
+_XMUS_HTTP = {"xmus-oss", "xmus-v2"}
+_XMUS_EXTRA_CONFIG: Mapping[str, Mapping[str, Any]] = {
+    # Seconds: JetStream redelivers an unacknowledged event after ack_wait; ack_delay_ms
+    # holds each acknowledgement back (tests restart the notifier inside that window).
+    "xmus-notifier": {"ack_wait": 10, "ack_delay_ms": 0},
+}
+
+KINDS = {
+    **KINDS,
+    **{
+        kind: KindInfo(
+            name=kind,
+            image="xmus",
+            ports={"grpc": 9000, "metrics": 9100, **({"http": 8000} if kind in _XMUS_HTTP else {})},
+            published=("grpc",),
+            config={**XMUS_CONFIG, **_XMUS_EXTRA_CONFIG.get(kind, {})},
+            max_replicas=XMUS_MAX_REPLICAS,
+        )
+        for kind in XMUS_SERVICES
+    },
 }

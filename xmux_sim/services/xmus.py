@@ -1,0 +1,165 @@
+"""The XMUS stand-in services: one runtime per kind, all on the ``xmus`` image.
+
+Each pod is told where the backing services are (pod IPs, routed across nodes) and with
+which per-run credentials, where every auth replica is, and which seed data to load. The
+service code itself travels as a zip application copied into the pod (see
+``xmux_sim.xmus.bundle``), so the image holds only Python and its libraries.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Mapping
+from functools import cache
+from string import Template
+from typing import Any
+
+import grpc
+
+from xmux_sim.errors import XmuxSimError
+from xmux_sim.services.base import Endpoint, PodPlan, ProbeFailed, ServiceRuntime, StackPlan
+from xmux_sim.topology.kinds import KINDS, XMUS_SERVICES
+from xmux_sim.topology.model import Service
+from xmux_sim.xmus import bundle
+
+# What each service connects to, beyond the auth service that all but auth and the notifier ask.
+NEEDS: Mapping[str, tuple[str, ...]] = {
+    "auth": ("postgres",),
+    "user": ("postgres",),
+    "aaos": ("mongo",),
+    "forum": ("postgres", "nats"),
+    "notifier": ("postgres", "nats"),
+    "lost_found": ("mongo",),
+    "oss": ("minio",),
+    "v2": ("postgres",),
+}
+ASKS_AUTH = frozenset(NEEDS) - {"auth", "notifier"}
+
+
+def _first_of_kind(plan: StackPlan, kind: str) -> tuple[Service, PodPlan] | None:
+    for svc in plan.stack.services.values():
+        if svc.kind == kind:
+            return svc, plan.pods_of(svc.name)[0]
+    return None
+
+
+def _require(plan: StackPlan, kind: str, who: str) -> tuple[Service, PodPlan, Mapping[str, str]]:
+    found = _first_of_kind(plan, kind)
+    if found is None:
+        raise XmuxSimError(f"service {who} needs a {kind} service in the stack; add one (kind: {kind})")
+    svc, pod = found
+    return svc, pod, plan.credentials.get(svc.name, {})
+
+
+class XmusRuntime(ServiceRuntime):
+    service_name: str = ""
+    startup_timeout = 120.0  # the first replica may load seed data (10,000 students: seconds)
+    metrics = ("metrics", "/metrics")
+
+    def command(self, pod: PodPlan) -> list[str] | None:
+        # A swapped-in image keeps its own command.
+        return None if pod.service.image else [self.service_name]
+
+    def files(self, pod: PodPlan, credentials: Mapping[str, str], plan: StackPlan) -> dict[str, bytes]:
+        return {} if pod.service.image else {bundle.PATH_IN_POD: bundle.pyz()}
+
+    def environment(self, pod: PodPlan, credentials: Mapping[str, str], plan: StackPlan) -> dict[str, str]:
+        cfg = pod.service.config
+        env = {
+            "XMUS_POD": pod.name,
+            "XMUS_SEED": str(cfg["seed"]),
+            "XMUS_SIZE": str(cfg["size"]),
+            "XMUS_GRPC_PORT": str(self.info.ports["grpc"]),
+            "XMUS_METRICS_PORT": str(self.info.ports["metrics"]),
+        }
+        if "http" in self.info.ports:
+            env["XMUS_HTTP_PORT"] = str(self.info.ports["http"])
+        who = pod.service.name
+        for kind in NEEDS[self.service_name]:
+            svc, peer, creds = _require(plan, kind, who)
+            port = KINDS[kind].ports
+            if kind == "postgres":
+                env["XMUS_PG_DSN"] = (
+                    f"postgresql://{creds['user']}:{creds['password']}@{peer.ip}:{port['sql']}/{creds['database']}"
+                )
+            elif kind == "mongo":
+                env["XMUS_MONGO_URL"] = (
+                    f"mongodb://{creds['user']}:{creds['password']}@{peer.ip}:{port['wire']}/?authSource=admin"
+                )
+                env["XMUS_MONGO_DB"] = creds.get("database", "xmux")
+            elif kind == "nats":
+                env["XMUS_NATS_URL"] = f"nats://{peer.ip}:{port['client']}"
+                env["XMUS_NATS_USER"] = creds.get("user", "")
+                env["XMUS_NATS_PASSWORD"] = creds.get("password", "")
+            elif kind == "minio":
+                env["XMUS_MINIO_ENDPOINT"] = f"{peer.ip}:{port['api']}"
+                env["XMUS_MINIO_ACCESS_KEY"] = creds["access_key"]
+                env["XMUS_MINIO_SECRET_KEY"] = creds["secret_key"]
+                env["XMUS_MINIO_BUCKET"] = str(svc.config["bucket"])
+        if self.service_name in ASKS_AUTH:
+            auth = [
+                p for s in plan.stack.services.values() if s.kind == "xmus-auth" for p in plan.pods_of(s.name)
+            ]
+            if not auth:
+                raise XmuxSimError(f"service {who} asks the auth service; add one (kind: xmus-auth)")
+            grpc_port = KINDS["xmus-auth"].ports["grpc"]
+            env["XMUS_AUTH_TARGET"] = "ipv4:" + ",".join(f"{p.ip}:{grpc_port}" for p in auth)
+        env.update(self.extra_environment(cfg))
+        # ${XMUS_PG_DSN} and friends expand, so a swapped-in image can be told this run's
+        # credentials, which are made when the run starts.
+        env.update({str(k): Template(str(v)).safe_substitute(env) for k, v in dict(cfg["env"]).items()})
+        return env
+
+    def extra_environment(self, config: Mapping[str, Any]) -> dict[str, str]:
+        return {}
+
+    def probe(self, ep: Endpoint) -> None:
+        if ep.credentials.get("probe") == "tcp":
+            try:
+                socket.create_connection((ep.host, ep.port("grpc")), timeout=2).close()
+            except OSError as exc:
+                raise ProbeFailed(f"{ep.service}: {exc}") from None
+            return
+        health_check(ep.address("grpc"))
+
+    def credentials(self, service: Service) -> dict[str, str]:
+        # Not secret: how to probe this service (status/attach read it back from the pod's labels).
+        return {"probe": str(service.config["probe"])}
+
+    def describe(self, ep: Endpoint, service: Service) -> dict[str, Any]:
+        return {"url": f"grpc://{ep.address('grpc')}"}
+
+
+class NotifierRuntime(XmusRuntime):
+    def extra_environment(self, config: Mapping[str, Any]) -> dict[str, str]:
+        return {
+            "XMUS_ACK_WAIT": str(config["ack_wait"]),
+            "XMUS_ACK_DELAY": str(config["ack_delay_ms"] / 1000),
+        }
+
+
+def health_check(address: str, timeout: float = 2.0) -> None:
+    """grpc.health.v1 Check: ProbeFailed unless the service says SERVING."""
+    from xmux_sim.xmus.protos import health_pb2, health_pb2_grpc
+
+    with grpc.insecure_channel(address) as channel:
+        try:
+            reply = health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(), timeout=timeout
+            )
+        except grpc.RpcError as exc:
+            raise ProbeFailed(f"health check of {address}: {exc.code().name}") from None
+    if reply.status != health_pb2.HealthCheckResponse.SERVING:
+        raise ProbeFailed(f"{address} is {health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)}")
+
+
+@cache
+def xmus_runtime(kind: str) -> XmusRuntime:
+    if kind not in XMUS_SERVICES:
+        raise KeyError(kind)
+    base = NotifierRuntime if kind == "xmus-notifier" else XmusRuntime
+    cls = type(
+        f"XmusRuntime_{XMUS_SERVICES[kind]}", (base,), {"kind": kind, "service_name": XMUS_SERVICES[kind]}
+    )
+    runtime: XmusRuntime = cls()
+    return runtime

@@ -1,0 +1,106 @@
+"""The notifier: forum events from JetStream become rows of ``notifications``.
+
+Exactly once, by construction: a row is keyed by the event id (UNIQUE), and the event is
+acknowledged only after the row's transaction committed. A crash before the commit
+leaves the event unacknowledged (redelivered after ack_wait); a crash between commit and
+acknowledgement redelivers an event whose row exists, and the insert does nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+import grpc.aio
+import psycopg
+from nats.aio.msg import Msg
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from xmux_sim.xmus.app import Context, supervise
+from xmux_sim.xmus.backends import BACKEND_ERRORS
+from xmux_sim.xmus.events import DURABLE, STREAM, SUBJECTS, ensure_stream
+from xmux_sim.xmus.forum import DDL, load_forum
+from xmux_sim.xmus.seeding import pg_part
+
+log = logging.getLogger("xmus")
+STORE_ERRORS: tuple[type[BaseException], ...] = (*BACKEND_ERRORS, psycopg.Error)
+
+
+async def handle(ctx: Context, msg: Msg) -> bool:
+    """Commit the event's row (if it is new); True when it was new."""
+    event = json.loads(msg.data)
+    pool = await ctx.backends.pg()
+    async with pool.connection() as conn, conn.transaction():
+        cur = await conn.execute(
+            """INSERT INTO notifications (event_id, recipient, kind, actor, thread_id, post_id)
+               VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (event_id) DO NOTHING""",
+            (
+                event["event_id"],
+                event["recipient"],
+                event["kind"],
+                event["actor"],
+                event.get("thread_id"),
+                event.get("post_id"),
+            ),
+        )
+        return cur.rowcount == 1
+
+
+async def consume(ctx: Context) -> None:
+    js = await ctx.backends.jetstream()
+    await ensure_stream(js)
+    sub = await js.pull_subscribe(
+        SUBJECTS[0],
+        durable=DURABLE,
+        stream=STREAM,
+        config=ConsumerConfig(
+            ack_policy=AckPolicy.EXPLICIT,
+            ack_wait=ctx.settings.ack_wait,
+            deliver_policy=DeliverPolicy.ALL,
+            max_ack_pending=1000,
+        ),
+    )
+    while True:
+        try:
+            msgs = await sub.fetch(20, timeout=2)
+        except TimeoutError:
+            continue
+        except BACKEND_ERRORS as exc:
+            log.warning("notifier: fetch: %r", exc)
+            await asyncio.sleep(0.5)
+            continue
+        for msg in msgs:
+            try:
+                new = await handle(ctx, msg)
+            except STORE_ERRORS as exc:
+                # Not acknowledged: JetStream redelivers it after ack_wait.
+                log.warning("notifier: event not stored, will be redelivered: %r", exc)
+                continue
+            if ctx.settings.ack_delay:
+                await asyncio.sleep(ctx.settings.ack_delay)
+            try:
+                await msg.ack_sync(timeout=5)
+            except BACKEND_ERRORS as exc:
+                log.warning("notifier: ack failed (the row is stored; a redelivery is a no-op): %r", exc)
+            log.info(
+                "notifier: event %s %s",
+                msg.header and msg.header.get("Nats-Msg-Id"),
+                "stored" if new else "seen before",
+            )
+
+
+def register(server: grpc.aio.Server, ctx: Context) -> None:
+    """The notifier serves no API: only grpc.health.v1."""
+
+
+async def init(ctx: Context) -> None:
+    s = ctx.settings
+
+    async def load(conn: psycopg.AsyncConnection[Any]) -> int:
+        return await load_forum(conn, s.seed, s.size)
+
+    await pg_part(ctx.backends, "forum", DDL, load)
+    await ensure_stream(await ctx.backends.jetstream())
+    ctx.tasks.append(asyncio.get_running_loop().create_task(supervise("notifier", lambda: consume(ctx))))
