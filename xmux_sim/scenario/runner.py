@@ -42,7 +42,7 @@ from xmux_sim.scenario import probes
 from xmux_sim.scenario.model import Invariant, Phase, Probe, Scenario, TimedFault
 from xmux_sim.scenario.schedule import choose_seed, expand
 from xmux_sim.topology.model import Stack
-from xmux_sim.workload import CLIENT_CLASSES, WorkloadClient
+from xmux_sim.workload import CLIENT_CLASSES, ClientContext, WorkloadClient
 
 Say = Callable[[str], None]
 
@@ -221,11 +221,14 @@ class ScenarioRunner:
             cls = CLIENT_CLASSES.get(spec.kind)
             if cls is None:
                 raise XmuxSimError(f"{self.scenario.source}: client kind {spec.kind!r} cannot run yet")
-            endpoint = run.endpoint(spec.service)
+            replica = int(spec.params.get("replica", 0))
+            endpoint = run.endpoint(spec.service, replica)
             if spec.from_node is not None:
                 # Its connections start on that node and cross the fabric, like a service's there.
-                endpoint = run.relay(spec.service, spec.from_node, timeout_s=spec.timeout)
-            client = cls(spec, endpoint, state.recorder, f"{spec.kind}-{i}@{token}")
+                endpoint = run.relay(spec.service, spec.from_node, replica, timeout_s=spec.timeout)
+            context = ClientContext(state.stack, run.endpoint)
+            client = cls(spec, endpoint, state.recorder, f"{spec.kind}-{i}@{token}", context)
+            client.service_replicas = state.stack.service(spec.service).replicas
             client.setup()
             clients.append(client)
         return clients

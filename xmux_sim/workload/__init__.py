@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from xmux_sim.workload.base import Indeterminate, Refused, WorkloadClient
+from xmux_sim.workload.api import ApiBurst, ForumPost
+from xmux_sim.workload.base import ClientContext, Indeterminate, Refused, WorkloadClient
 from xmux_sim.workload.stores import HttpGet, JetStreamPublish, MinioPut, MongoInsert, SqlInsert
 
 CLIENT_CLASSES: dict[str, type[WorkloadClient]] = {
@@ -11,6 +12,8 @@ CLIENT_CLASSES: dict[str, type[WorkloadClient]] = {
     "jetstream-publish": JetStreamPublish,
     "minio-put": MinioPut,
     "http-get": HttpGet,
+    "api-burst": ApiBurst,
+    "forum-post": ForumPost,
 }
 
-__all__ = ["CLIENT_CLASSES", "Indeterminate", "Refused", "WorkloadClient"]
+__all__ = ["CLIENT_CLASSES", "ClientContext", "Indeterminate", "Refused", "WorkloadClient"]

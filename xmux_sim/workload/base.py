@@ -20,12 +20,25 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from xmux_sim.history import Recorder
 from xmux_sim.scenario.model import ClientSpec
 from xmux_sim.services.base import Endpoint
+from xmux_sim.topology.model import Stack
+
+
+@dataclass(frozen=True)
+class ClientContext:
+    """What some clients need beyond their endpoint: the stack, and the run's other endpoints."""
+
+    stack: Stack
+    endpoint: Callable[[str], Endpoint]
+
+    def service_of_kind(self, kind: str) -> str:
+        return next(s.name for s in self.stack.services.values() if s.kind == kind)
 
 
 class Refused(Exception):
@@ -41,8 +54,18 @@ class WorkloadClient:
 
     op: ClassVar[str] = "write"
     writes: ClassVar[bool] = True
+    service_replicas: int = 1
+    """Replicas of the client's service in the stack (the runner sets it): what "replicated" means."""
 
-    def __init__(self, spec: ClientSpec, endpoint: Endpoint, recorder: Recorder, name: str) -> None:
+    def __init__(
+        self,
+        spec: ClientSpec,
+        endpoint: Endpoint,
+        recorder: Recorder,
+        name: str,
+        context: ClientContext | None = None,
+    ) -> None:
+        self.context = context
         self.spec = spec
         self.endpoint = endpoint
         self.recorder = recorder
