@@ -39,7 +39,7 @@ name: overhead
 stack: stack.yaml
 steady_state:
   probes:
-    - {name: pg, sql: {service: postgres}}
+    - {name: pg, sql: {service: postgres}, tolerance: 0.5}
     - {name: nats, tcp: {service: nats, port: client}}
 workload:
   duration: DURATION
@@ -80,6 +80,10 @@ def main() -> None:
         "target_overhead_s": 15,
         "operations": len(ops),
         "exit_status": int(outcome.status),
+        "verdicts": {
+            inv.name: f"{inv.verdict.valid}: {inv.verdict.message}"
+            for inv in (outcome.report.invariants if outcome.report else ())
+        },
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(summary, indent=2) + "\n")
