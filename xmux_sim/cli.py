@@ -114,12 +114,36 @@ def cmd_up(args: argparse.Namespace) -> int:
     return 0
 
 
+def _nodes_table(status: dict[str, Any]) -> Table:
+    table = Table("node", "pod CIDR", "router", "BGP sessions", "learned routes", "pods", title="nodes")
+    for name, node in status.get("nodes", {}).items():
+        router = node.get("router") or {}
+        sessions = router.get("sessions") or {}
+        up = sum(1 for s in sessions.values() if s == "established")
+        colour = "green" if sessions and up == len(sessions) else "red"
+        table.add_row(
+            name,
+            node.get("cidr") or "-",
+            router.get("state", "-"),
+            f"[{colour}]{up}/{len(sessions)} established[/]" if router else "-",
+            ", ".join(router.get("routes", [])) or "-",
+            ", ".join(p["name"] for p in node.get("pods", [])),
+        )
+    return table
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     status = _provider().status(args.run)
     if args.json:
         out.print(json.dumps(status, indent=2), soft_wrap=True, markup=False)
-    else:
-        out.print(_status_table(status))
+        return 0
+    out.print(_status_table(status))
+    if any(node.get("router") for node in status.get("nodes", {}).values()):
+        out.print(_nodes_table(status))
+    for fault in status.get("faults", []):
+        out.print(
+            f"[yellow]active fault[/] {fault['id']}: {fault['description']} (since {fault['injected_at']})"
+        )
     return 0
 
 
@@ -211,7 +235,7 @@ def cmd_fault(args: argparse.Namespace) -> int:
         fault = run.faults().inject(spec)
     if args.json:
         described = {"id": fault.id, "run": run.run_id, "kind": spec.kind, "description": spec.describe()}
-        out.print(json.dumps(described))
+        out.print(json.dumps(described), soft_wrap=True, markup=False)
     else:
         console.print(
             f"injected {spec.describe()} into run {run.run_id}; heal with `xmux-sim heal {fault.id}`"
@@ -359,6 +383,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         console.print("interrupted; cleaned up")
         return 130
+    except Exception:
+        # A bug of ours, not a verdict: exit 2 ("could not be carried out"), never 1.
+        console.print_exception()
+        console.print("[red]error:[/] xmux-sim failed unexpectedly (the traceback above says where)")
+        return 2
 
 
 if __name__ == "__main__":

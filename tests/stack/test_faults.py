@@ -150,8 +150,10 @@ def test_drop_node_withdraws_routes_and_traffic_fails_then_returns(fstack: Docke
     host_port = fstack.endpoint("prometheus").ports["http"]
 
     with watcher(fstack, survivors) as watch:
-        fault = faults.inject(spec("drop-node", node="node-2", mode=mode))
+        # Times from the start of inject and of heal: a power fault takes seconds to kill and to
+        # restart a node's containers, and routes move while it does.
         injected = time.monotonic()
+        fault = faults.inject(spec("drop-node", node="node-2", mode=mode))
         try:
             for node in survivors:
                 wait_for(lambda n=node: cidr2 not in routes_of(fstack, n), HOLD + 2.5, f"{node} withdraws")
@@ -160,8 +162,8 @@ def test_drop_node_withdraws_routes_and_traffic_fails_then_returns(fstack: Docke
             assert code == 28 and took >= 1.9, (code, took)
             check_mode_specifics(fstack, mode)
         finally:
+            healed = time.monotonic()
             fault.heal()
-        healed = time.monotonic()
         for node in survivors:
             wait_for(lambda n=node: cidr2 in routes_of(fstack, n), REGAIN_BOUND + 1, f"{node} regains")
         wait_for(lambda: curl(fstack, "postgres-0", prom_url(fstack))[0] == 0, 30, "traffic to node-2 again")

@@ -128,7 +128,7 @@ def test_unsafe_scenario_exits_1_and_names_the_lost_keys(tmp_path: Path, attache
     (verdict,) = [v for v in data["verdicts"] if v["name"] == "no-lost-messages"]
     assert verdict["valid"] is False
     lost = verdict["evidence"]["lost"]
-    assert lost and all(k.startswith("jetstream-publish-0:") for k in lost), lost
+    assert lost and all(k.startswith("jetstream-publish-0@") for k in lost), lost
     assert attached.faults().active() == []
 
 

@@ -67,15 +67,15 @@ class Timeline:
         self._lock = threading.Lock()
         self.events: list[FaultEvent] = []
 
-    def injected(self, fault: Fault) -> FaultEvent:
-        t = self.clock.now()
+    def injected(self, fault: Fault, t: float | None = None) -> FaultEvent:
+        t = self.clock.now() if t is None else t
         event = FaultEvent(fault.id, fault.spec.kind, fault.spec.describe(), t, self.clock.wall(t))
         with self._lock:
             self.events.append(event)
         return event
 
-    def healed(self, fault: Fault) -> None:
-        t = self.clock.now()
+    def healed(self, fault: Fault, t: float | None = None) -> None:
+        t = self.clock.now() if t is None else t
         with self._lock:
             for event in reversed(self.events):
                 if event.id == fault.id and event.heal_t is None:
@@ -106,6 +106,9 @@ class Fault(ABC):
         state = self._prepare()
         self._record(state)
         self.state = state
+        # The window opens when the effect starts, not when it is complete: a power-off that
+        # takes seconds to kill a node's containers is felt from its first kill.
+        started = self.timeline.clock.now() if self.timeline is not None else None
         try:
             self._apply(state)
         except BaseException:
@@ -113,17 +116,18 @@ class Fault(ABC):
             self.heal()
             raise
         if self.timeline is not None:
-            self.timeline.injected(self)
+            self.timeline.injected(self, started)
         return self
 
     def heal(self) -> None:
         if self.state is None:
             return
+        started = self.timeline.clock.now() if self.timeline is not None else None
         self._revert(self.state)
         self._forget()
         self.state = None
         if self.timeline is not None:
-            self.timeline.healed(self)
+            self.timeline.healed(self, started)
 
     def describe(self) -> str:
         return f"{self.spec.describe()} [{self.id}]"

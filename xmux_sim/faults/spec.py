@@ -9,6 +9,7 @@ separate from parsing it, so a scenario file can be validated before a stack is 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -62,7 +63,7 @@ def _number(minimum: float, maximum: float | None = None) -> Convert:
                 value = float(value.removesuffix("ms").removesuffix("%"))
             except ValueError:
                 raise ValueError(f"expected a number, got {value!r}") from None
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise ValueError(f"expected a number, got {value!r}")
         if value < minimum or (maximum is not None and value > maximum):
             bound = f"between {minimum:g} and {maximum:g}" if maximum is not None else f">= {minimum:g}"

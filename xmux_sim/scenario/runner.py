@@ -21,7 +21,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,7 +111,7 @@ class ScenarioRunner:
         clock = RunClock()
         timeline = Timeline(clock)
         recorder = Recorder(clock)
-        state = _RunState(clock=clock, timeline=timeline, recorder=recorder, stack=stack)
+        state = _RunState(clock=clock, timeline=timeline, recorder=recorder, stack=stack, seed=seed)
         try:
             with _signals_as_interrupt():
                 try:
@@ -135,6 +135,7 @@ class ScenarioRunner:
         status_code = _exit_status(error, verdicts)
         report = self._report(run, stack, seed, state, verdicts, status_code, error)
         paths = write_report(report, _report_folder(self.options.report_dir, scenario.name, run.run_id))
+        run.remove_relays()
         if not attached:
             if self.options.keep:
                 run.keep()
@@ -183,6 +184,8 @@ class ScenarioRunner:
                 state.route_samples = watcher.stop()
         if error:
             return error
+        if state.heal_problems:
+            return "faults could not be healed: " + "; ".join(state.heal_problems)
         recovered_in = self._recover(run, state)
         state.recovered_in = recovered_in
         state.final_read = self._final_read(clients)
@@ -226,7 +229,7 @@ class ScenarioRunner:
             if spec.from_node is not None:
                 # Its connections start on that node and cross the fabric, like a service's there.
                 endpoint = run.relay(spec.service, spec.from_node, replica, timeout_s=spec.timeout)
-            context = ClientContext(state.stack, run.endpoint)
+            context = ClientContext(state.stack, run.endpoint, state.seed)
             client = cls(spec, endpoint, state.recorder, f"{spec.kind}-{i}@{token}", context)
             client.service_replicas = state.stack.service(spec.service).replicas
             client.setup()
@@ -265,7 +268,13 @@ class ScenarioRunner:
                 self.say(f"[{state.clock.now() - state.workload_t0:6.1f}s] injected {tf.spec.describe()}")
             elif i in injected:
                 fault = injected.pop(i)
-                fault.heal()
+                try:
+                    fault.heal()
+                except FaultError as exc:
+                    # Overlapping faults can refuse a heal (a pod on a powered-off node); the
+                    # fault stays active and is healed with everything else at the end.
+                    self.say(f"healing {tf.spec.describe()} now failed, retried at the end: {exc}")
+                    continue
                 state.active.remove(fault)
                 live.active.pop(fault.id, None)
                 self.say(f"[{state.clock.now() - state.workload_t0:6.1f}s] healed {tf.spec.describe()}")
@@ -283,21 +292,23 @@ class ScenarioRunner:
 
     def _final_read(self, clients: list[WorkloadClient]) -> FinalRead:
         read = FinalRead()
+        unread: set[str] = set()
         for client in clients:
             if not client.writes:
                 continue
             for attempt in range(10):
                 try:
-                    keys = client.final_read()
-                    if keys is not None:
-                        read.add(client.store, keys)
-                    else:
-                        read.add(client.store, [])
+                    read.add(client.store, client.final_read() or [])
                     break
                 except Exception as exc:  # the store may still be catching up after recovery
                     if attempt == 9:
                         self.say(f"final read of {client.name} failed: {exc}")
+                        unread.add(client.store)
                     time.sleep(1)
+        # A store read only in part would make the unread client's writes look lost: without
+        # a whole read, lost-writes says "unknown" instead.
+        for store in unread:
+            read.stores.pop(store, None)
         return read
 
     # ----- judging and reporting --------------------------------------------------------------
@@ -432,6 +443,8 @@ class _RunState:
     final_read: FinalRead = field(default_factory=FinalRead)
     recovered_in: float | None = None
     workload_t0: float = 0.0
+    heal_problems: list[str] = field(default_factory=list)
+    seed: int = 0
 
 
 def _resolve(scenario: Scenario) -> Stack:
@@ -451,16 +464,24 @@ def _route_watcher(run: DockerRun, state: _RunState) -> RouteWatcher | None:
 
 
 def _heal_everything(run: DockerRun, state: _RunState, say: Say) -> None:
-    """Heal the faults this run injected, then anything else still in the run's ledger."""
-    for fault in list(state.active):
+    """Heal the faults this run injected, newest first, then anything left in the run's ledger.
+
+    Newest first, as faults nest: a partition injected while a node was frozen is undone
+    before the node thaws. A fault that cannot be healed is noted in ``state.heal_problems``
+    (the run then could not be carried out cleanly) and the others are still healed.
+    """
+    for fault in reversed(list(state.active)):
         try:
             fault.heal()
-        except FaultError as exc:
+        except Exception as exc:  # one failed heal must not leave the other faults in
             say(f"healing {fault.describe()} failed: {exc}")
         state.active.remove(fault)
-    with suppress(FaultError):
+    try:
         for entry in run.faults(state.timeline).heal_all():
             say(f"healed leftover fault {entry.spec.describe()}")
+    except Exception as exc:
+        state.heal_problems.append(str(exc))
+        say(f"[red]{exc}[/]")
 
 
 def _exit_status(error: str | None, verdicts: list[tuple[Invariant | None, Verdict]]) -> ExitStatus:

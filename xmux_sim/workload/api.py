@@ -51,7 +51,10 @@ class _ApiClient(WorkloadClient):
 
     def setup(self) -> None:
         self.students = [s for s in self._students() if not s.staff] or list(self._students())
-        self.rng = random.Random(self.name)
+        # From the run's seed and the client's place in the file, not its per-run key token:
+        # the same --seed replays the same students.
+        seed_ = self.context.seed if self.context else 0
+        self.rng = random.Random(f"{seed_}:{self.name.split('@')[0]}")
 
     def connect(self) -> Any:
         return xmus.connect(self.endpoint.address("h2c"))

@@ -36,6 +36,8 @@ class ClientContext:
 
     stack: Stack
     endpoint: Callable[[str], Endpoint]
+    seed: int = 0
+    """The run's seed: clients draw their random choices (which student, ...) from it."""
 
     def service_of_kind(self, kind: str) -> str:
         return next(s.name for s in self.stack.services.values() if s.kind == kind)
@@ -143,6 +145,12 @@ class WorkloadClient:
                 outcome = "fail"
                 conn = self._drop(conn)
             except Indeterminate as exc:
+                rec.unknown(_cause(exc))
+                outcome = "unknown"
+                conn = self._drop(conn)
+            except Exception as exc:
+                # A client library's error we did not classify: we cannot say the request was
+                # not applied, so it is unknown; the worker goes on with a fresh connection.
                 rec.unknown(_cause(exc))
                 outcome = "unknown"
                 conn = self._drop(conn)

@@ -7,10 +7,13 @@ recorded as unknown: a lost-write verdict may only rest on what the client knew.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import io
+import os
 import re
 import socket
+import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterable
@@ -25,6 +28,7 @@ import pymongo.errors
 import urllib3
 from minio import Minio
 from minio.error import S3Error
+from nats.js.api import Placement, StreamConfig
 
 from xmux_sim.services.mongo import MongoRuntime
 from xmux_sim.services.postgres import PostgresRuntime
@@ -67,6 +71,12 @@ class SqlInsert(WorkloadClient):
             raise Refused() from exc
 
     def attempt(self, conn: Any, key: str) -> object:
+        # libpq has no client-side deadline: a server that holds the request (a paused pod, a
+        # synchronous commit waiting for a standby) would block past `timeout`. The timer
+        # breaks the socket instead, and the insert ends as unknown. (Cancelling the query
+        # would not do: a cancelled wait for a standby still commits locally.)
+        timer = threading.Timer(self.spec.timeout, _break_socket, args=(conn,))
+        timer.start()
         try:
             conn.execute(f"INSERT INTO {self.table} (key) VALUES (%s)", (key,))
         except (psycopg.errors.IntegrityError, psycopg.errors.ReadOnlySqlTransaction) as exc:
@@ -75,6 +85,8 @@ class SqlInsert(WorkloadClient):
             raise Indeterminate() from exc  # the connection broke with the request in flight
         except psycopg.Error as exc:
             raise Refused() from exc
+        finally:
+            timer.cancel()
         return key
 
     def close(self, conn: Any) -> None:
@@ -82,8 +94,16 @@ class SqlInsert(WorkloadClient):
 
     def final_read(self) -> Iterable[str]:
         with self._connect() as conn:
-            rows = conn.execute(f"SELECT key FROM {self.table} WHERE key LIKE %s", (f"{self.name}:%",))
+            try:
+                rows = conn.execute(f"SELECT key FROM {self.table} WHERE key LIKE %s", (f"{self.name}:%",))
+            except psycopg.errors.UndefinedTable:
+                return []  # the table itself is gone (the only copy of the database was lost)
             return [r[0] for r in rows]
+
+
+def _break_socket(conn: psycopg.Connection[Any]) -> None:
+    with contextlib.suppress(OSError, psycopg.Error):
+        socket.socket(fileno=os.dup(conn.fileno())).shutdown(socket.SHUT_RDWR)
 
 
 class MongoInsert(WorkloadClient):
@@ -111,7 +131,12 @@ class MongoInsert(WorkloadClient):
             db[self.collection].insert_one({"_id": key})
         except pymongo.errors.ServerSelectionTimeoutError as exc:
             raise Refused() from exc  # no server was selected: nothing was sent
-        except (pymongo.errors.AutoReconnect, pymongo.errors.NetworkTimeout) as exc:
+        except (
+            pymongo.errors.AutoReconnect,
+            pymongo.errors.NetworkTimeout,
+            pymongo.errors.WriteConcernError,  # applied on the primary, not yet where it was asked
+            pymongo.errors.WTimeoutError,
+        ) as exc:
             raise Indeterminate() from exc
         except pymongo.errors.PyMongoError as exc:
             raise Refused() from exc
@@ -151,6 +176,21 @@ class JetStreamPublish(WorkloadClient):
     def subject(self) -> str:
         return str(self.params.get("subject") or "xmux-sim.writes")
 
+    @property
+    def replicas(self) -> int:
+        """The stream's replicas: as asked, else one per server of the service (JetStream's maximum is 5)."""
+        asked = int(self.params.get("replicas") or 0)
+        return asked or min(self.service_replicas, 5)
+
+    def stream_config(self) -> StreamConfig:
+        tag = self.params.get("placement")
+        return StreamConfig(
+            name=self.stream,
+            subjects=[self.subject],
+            num_replicas=self.replicas,
+            placement=Placement(tags=[str(tag)]) if tag else None,
+        )
+
     async def _nc(self) -> Any:
         ep = self.endpoint
         return await nats.connect(
@@ -171,7 +211,7 @@ class JetStreamPublish(WorkloadClient):
                 try:
                     await js.stream_info(self.stream)
                 except nats.js.errors.NotFoundError:
-                    await js.add_stream(name=self.stream, subjects=[self.subject], num_replicas=1)
+                    await js.add_stream(self.stream_config())
             finally:
                 await nc.close()
 
@@ -285,7 +325,9 @@ class MinioPut(WorkloadClient):
     def final_read(self) -> Iterable[str]:
         client = self._client()
         size = int(self.params.get("size", 1024))
-        keys = []
+        keys: list[str] = []
+        if not client.bucket_exists(self.bucket):
+            return keys  # the bucket itself is gone (its only drive was lost)
         for obj in client.list_objects(self.bucket, prefix=f"{self.name}:", recursive=True):
             name = str(obj.object_name)
             resp = client.get_object(self.bucket, name)

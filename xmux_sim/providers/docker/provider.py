@@ -58,6 +58,8 @@ class DockerRun:
     endpoints: dict[str, list[Endpoint]] = field(default_factory=dict)
     reaper: ReaperHandle | None = None
     stack: Stack | None = None
+    relays: list[str] = field(default_factory=list)
+    """Relay containers this handle started (removed by `remove_relays`, or with the run)."""
 
     def endpoint(self, service: str, replica: int = 0) -> Endpoint:
         try:
@@ -76,9 +78,18 @@ class DockerRun:
         """The service's endpoint as seen by a client on ``node`` (through a relay there)."""
         from xmux_sim.providers.docker.relays import start_relay
 
-        return start_relay(
+        endpoint, name = start_relay(
             self.provider.client, self.run_id, self.endpoint(service, replica), node, timeout_s
         )
+        self.relays.append(name)
+        return endpoint
+
+    def remove_relays(self) -> None:
+        """Remove the relays this handle started: a scenario on an attached stack leaves none."""
+        for name in self.relays:
+            with suppress(docker.errors.NotFound, docker.errors.APIError):
+                self.provider.client.containers.get(name).remove(force=True)
+        self.relays.clear()
 
     def faults(self, timeline: Timeline | None = None) -> DockerFaults:
         """Inject, list and heal this run's faults (on `timeline`, when given)."""

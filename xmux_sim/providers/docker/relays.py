@@ -30,8 +30,9 @@ TOP_SLOT = 250
 
 def start_relay(
     client: docker.DockerClient, run_id: str, endpoint: Endpoint, node: str, timeout_s: float = 5.0
-) -> Endpoint:
-    """The endpoint, reached through a relay on ``node``: same names, the relay's host ports."""
+) -> tuple[Endpoint, str]:
+    """The endpoint reached through a relay on ``node`` (same names, the relay's host ports), and
+    the relay container's name."""
     targets = RunTargets(client, run_id)
     target_node = targets.node(node)
     holder = targets.pod(f"{endpoint.service}-{endpoint.replica}").holder
@@ -43,11 +44,17 @@ def start_relay(
         c.labels.get(labels.POD_IP)
         for c in client.containers.list(all=True, filters={"label": f"{labels.RUN}={run_id}"})
     }
-    ip = next(
+    free = [
         str(target_node.cidr.network_address + slot)
         for slot in range(TOP_SLOT, 200, -1)
         if str(target_node.cidr.network_address + slot) not in taken
-    )
+    ]
+    if not free:
+        raise StartupFailed(
+            f"node {node} has no address left for another relay (50 in use); "
+            "remove relays with `xmux-sim down`, or use fewer `from:` clients"
+        )
+    ip = free[0]
     names = {name: port for name, port in container_ports.items() if name in endpoint.ports}
     network = f"xmux-{run_id}-{node}"
     relay = client.containers.create(
@@ -70,11 +77,15 @@ def start_relay(
         cap_add=["NET_ADMIN"],
         detach=True,
     )
-    relay.start()
-    _wait_ready(relay)
+    try:
+        relay.start()
+        _wait_ready(relay)
+    except BaseException:
+        relay.remove(force=True)
+        raise
     relay.reload()
     published = host_ports(relay.attrs, names)
-    return replace(endpoint, ports=published)
+    return replace(endpoint, ports=published), str(relay.name)
 
 
 def _wait_ready(relay: Container, timeout: float = 10.0) -> None:

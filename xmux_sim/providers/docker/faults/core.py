@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import docker.errors
 from docker.models.containers import Container
 
 from xmux_sim.faults.base import Fault, FaultError, State, Timeline
@@ -23,6 +24,14 @@ class DockerFault(Fault):
         self.targets = targets
         self.client = targets.client
 
+    def heal(self) -> None:
+        # An engine error half-way through a heal must not look like a crash of the harness:
+        # the ledger keeps the fault and `heal --all` can retry.
+        try:
+            super().heal()
+        except docker.errors.DockerException as exc:
+            raise FaultError(f"healing {self.describe()}: {exc}") from None
+
     def _record(self, state: State) -> None:
         t = self.targets
         ledger.record(self.client, t.run_id, t.stack_name, t.pod_image, self.id, self.spec, state)
@@ -34,6 +43,32 @@ class DockerFault(Fault):
         """Labels for a container a fault starts (a proxy): the reaper removes it with the run."""
         t = self.targets
         return labels.for_run(t.run_id, t.stack_name, **{labels.ROLE: role, labels.FAULT: self.id})
+
+    def clean_up(self, container: Container, script: str) -> None:
+        """Run an undo script in a container's network namespace, whatever state it is in.
+
+        A stopped container's namespace is gone, and its rules and qdiscs with it. A paused
+        one (a router frozen by drop-node bgp) still forwards, so its rules must go: it
+        cannot exec, so a helper container joins its namespace to run the script.
+        """
+        try:
+            status = status_of(container)
+            if status == "running":
+                container.exec_run(["sh", "-c", script])
+            elif status == "paused":
+                self.client.containers.run(
+                    self.targets.pod_image,
+                    entrypoint=["sh", "-c", script],
+                    network_mode=f"container:{container.id}",
+                    cap_add=["NET_ADMIN"],
+                    labels=self.tool_labels("fault-tool"),
+                    remove=True,
+                )
+        except docker.errors.NotFound:
+            return  # gone: nothing left to undo
+        except docker.errors.DockerException as exc:
+            # The ledger keeps the fault, so `heal --all` can try again.
+            raise FaultError(f"{self.spec.describe()}: cleaning up in {container.name}: {exc}") from None
 
     def container(self, name: str) -> Container:
         found = self.targets.container(name)

@@ -17,7 +17,7 @@ from typing import Any
 
 from xmux_sim.faults.base import State
 from xmux_sim.providers.docker.faults.core import DockerFault
-from xmux_sim.providers.docker.faults.targets import quiet, run_in
+from xmux_sim.providers.docker.faults.targets import run_in
 
 ROUTER_HOOKS = ("INPUT", "OUTPUT", "FORWARD")
 POD_HOOKS = ("INPUT", "OUTPUT")
@@ -69,7 +69,7 @@ class ChainFault(DockerFault):
         for place in state["places"]:
             container = self.targets.container(place["container"])
             if container is not None:
-                quiet(container, uninstall_chain(state["chain"], place["hooks"]))
+                self.clean_up(container, uninstall_chain(state["chain"], place["hooks"]))
 
 
 class Partition(ChainFault):

@@ -12,14 +12,12 @@ How each drop mode is felt by the other nodes, as measured on our machines:
 
 from __future__ import annotations
 
-from contextlib import suppress
-
 import docker.errors
 from docker.models.containers import Container
 
 from xmux_sim.faults.base import FaultError, State
 from xmux_sim.providers.docker.faults.core import DockerFault, status_of
-from xmux_sim.providers.docker.faults.targets import quiet, run_in
+from xmux_sim.providers.docker.faults.targets import run_in
 
 
 def _connected(router: Container, network: str) -> bool:
@@ -119,5 +117,4 @@ class Bandwidth(DockerFault):
         if router is None:
             return
         for ip in state["ips"]:
-            with suppress(docker.errors.DockerException):
-                quiet(router, f'dev={_dev_of(ip)}; [ -n "$dev" ] && tc qdisc del dev "$dev" root')
+            self.clean_up(router, f'dev={_dev_of(ip)}; [ -n "$dev" ] && tc qdisc del dev "$dev" root; true')

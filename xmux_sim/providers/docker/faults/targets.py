@@ -156,15 +156,5 @@ def run_in(container: Container, script: str, what: str) -> str:
     return output
 
 
-def quiet(container: Container, script: str) -> None:
-    """Best-effort cleanup: a stopped or gone container has nothing left to clean."""
-    try:
-        container.reload()
-        if container.status == "running":
-            container.exec_run(["sh", "-c", script])
-    except docker.errors.DockerException:
-        pass
-
-
 def quote(*words: str) -> str:
     return " ".join(shlex.quote(w) for w in words)

@@ -24,7 +24,7 @@ from xmux_sim.faults.base import FaultError, State
 from xmux_sim.images.builder import ImageBuilder
 from xmux_sim.providers.docker.faults.core import DockerFault
 from xmux_sim.providers.docker.faults.netfilter import chain_name, install_chain, uninstall_chain
-from xmux_sim.providers.docker.faults.targets import quiet, run_in
+from xmux_sim.providers.docker.faults.targets import run_in
 
 API_READY_S = 10.0
 
@@ -100,7 +100,7 @@ class Latency(DockerFault):
         for pod in state["pods"]:
             holder = self.targets.container(pod["holder"])
             if holder is not None:
-                quiet(holder, uninstall_chain(chain, ["PREROUTING"], table="nat"))
+                self.clean_up(holder, uninstall_chain(chain, ["PREROUTING"], table="nat"))
             proxy = self.targets.container(pod["proxy"])
             if proxy is not None:
                 with suppress(docker.errors.NotFound, docker.errors.APIError):
