@@ -483,3 +483,15 @@ def test_latency_reaches_a_pooled_connection(fstack: DockerRun) -> None:
         during = timed(conn)
     assert before < 0.1 and during >= 0.2, (before, during)
     conn.close()
+
+
+def test_rules_in_a_frozen_router_are_removed_on_heal(fstack: DockerRun) -> None:
+    """Loss on node-2, then node-2's BGP daemon frozen: healing the loss first must still clear it."""
+    faults = fstack.faults()
+    loss = faults.inject(spec("loss", node="node-2", percent=50))
+    frozen = faults.inject(spec("drop-node", node="node-2", mode="bgp"))
+    loss.heal()  # the router is paused: a helper joins its namespace to remove the chain
+    frozen.heal()
+    rules = router(fstack, "node-2").exec_run(["iptables", "-S"]).output.decode()
+    assert f"XF-{loss.id}" not in rules, rules
+    wait_for(lambda: all(reach(fstack).values()), REGAIN_BOUND + 3, "every pair reachable again")
