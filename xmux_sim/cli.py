@@ -279,6 +279,35 @@ def cmd_faults(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_load(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from rich.live import Live
+    from rich.text import Text
+
+    from xmux_sim.load.command import LoadOptions, run_load
+    from xmux_sim.load.terminal import comparison_table, summary_table
+
+    # The options are named as the flags are (--spawn-rate -> spawn_rate).
+    given = {f.name: getattr(args, f.name) for f in dataclasses.fields(LoadOptions) if f.name != "report_dir"}
+    options = LoadOptions(**given, report_dir=Path(args.report_dir))
+
+    def live(line: Callable[[], str]) -> Live:
+        return Live(get_renderable=lambda: Text(line(), style="bold"), console=console, refresh_per_second=2)
+
+    outcome = run_load(options, say=_progress, live=live)
+    out.print(summary_table(outcome.summary))
+    if outcome.comparison is not None:
+        out.print(comparison_table(outcome.comparison))
+    for problem in outcome.problems:
+        console.print(f"[red]worse:[/] {problem}", soft_wrap=True, markup=True, highlight=False)
+    if outcome.folder is not None:
+        console.print(
+            f"report: {outcome.folder}/load.html (locust: locust.html, locust_*.csv)", soft_wrap=True
+        )
+    return outcome.status
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from xmux_sim.topology import load_stack
 
@@ -365,6 +394,30 @@ def parser() -> argparse.ArgumentParser:
     faults.add_argument("--json", action="store_true")
     faults.add_argument("--kinds", action="store_true", help="list fault kinds and their parameters")
     faults.set_defaults(func=cmd_faults)
+
+    load = sub.add_parser(
+        "load",
+        help="locust load test through nginx: the app's request mix, locust HTML/CSV and our summary",
+        description="Exit 0 fine, 1 worse than --compare's baseline (or above the profile's error limit), "
+        "2 the run could not be carried out. Profiles: loadtests/profiles/ (smoke, steady, ramp, spike).",
+    )
+    load.add_argument("--profile", help="profile name or file (default: smoke)")
+    load.add_argument("--users", type=int, help="users (replaces the profile's users and stages)")
+    load.add_argument("--spawn-rate", type=float, help="users started per second")
+    load.add_argument("--duration", type=float, help="seconds (replaces the profile's duration and stages)")
+    load.add_argument("--workers", type=int, help="0: one locust process; N: a master and N workers")
+    load.add_argument("--stack", help="stack file (default: the --during scenario's, else the embedded one)")
+    load.add_argument(
+        "--attach", nargs="?", const="", metavar="RUN", help="use a running stack (default: the only one)"
+    )
+    load.add_argument("--keep", action="store_true", help="leave the stack up afterwards")
+    load.add_argument("--during", metavar="SCENARIO", help="play this scenario's fault timeline meanwhile")
+    load.add_argument("--seed", type=int, help="seed of students, actions and generated faults")
+    load.add_argument("--compare", metavar="BASELINE.json", help="fail (exit 1) when worse than this summary")
+    load.add_argument("--summary", metavar="SUMMARY.json", help="judge this summary instead of running load")
+    load.add_argument("--ceiling", action="store_true", help="also drive the app-start path with h2load")
+    load.add_argument("--report-dir", default="reports", help="where reports/load-<profile>-<run>/ go")
+    load.set_defaults(func=cmd_load)
 
     validate = sub.add_parser("validate", help="validate a stack file without starting anything")
     validate.add_argument("file")
