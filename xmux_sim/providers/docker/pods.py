@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 
 import docker
+import docker.errors
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.waiting_utils import WaitStrategy, WaitStrategyTarget
 
@@ -114,22 +116,38 @@ def start_pod(client: docker.DockerClient, spec: PodSpec) -> Pod:
         ipv4_address=str(plan.ip), aliases=[plan.name, plan.service.name]
     )
     holder_labels = {**spec.labels("holder"), labels.CREDENTIALS: json.dumps(dict(spec.credentials))}
-    holder = (
-        DockerContainer(spec.pod_image)
-        .with_name(spec.base_name)
-        .with_env("POD_ROUTES", " ".join(spec.routes))
-        .with_kwargs(
-            network=spec.network,
-            networking_config={spec.network: endpoint_config},
-            labels=holder_labels,
-            cap_add=["NET_ADMIN"],
-            hostname=plan.name,
+
+    def new_holder() -> DockerContainer:
+        holder = (
+            DockerContainer(spec.pod_image)
+            .with_name(spec.base_name)
+            .with_env("POD_ROUTES", " ".join(spec.routes))
+            .with_kwargs(
+                network=spec.network,
+                networking_config={spec.network: endpoint_config},
+                labels=holder_labels,
+                cap_add=["NET_ADMIN"],
+                hostname=plan.name,
+            )
         )
-    )
-    publish_on_loopback(
-        holder, {f"{info.ports[name]}/tcp": port for name, port in plan.service.publish.items()}
-    )
-    holder.start()
+        publish_on_loopback(
+            holder, {f"{info.ports[name]}/tcp": port for name, port in plan.service.publish.items()}
+        )
+        return holder
+
+    # A free port we chose can be taken by someone else before Docker binds it: choose again.
+    auto = any(not port for port in plan.service.publish.values())
+    for attempt in range(3):
+        holder = new_holder()
+        try:
+            holder.start()
+            break
+        except docker.errors.APIError as exc:
+            taken = "port is already allocated" in str(exc) or "address already in use" in str(exc)
+            if not (auto and taken) or attempt == 2:
+                raise
+            with suppress(docker.errors.NotFound):
+                client.containers.get(spec.base_name).remove(force=True)
     holder_container = holder.get_wrapped_container()
     holder_container.reload()
     ports = host_ports(holder_container.attrs, {n: info.ports[n] for n in plan.service.publish})

@@ -472,11 +472,13 @@ class DockerProvider:
     def down(self, run_id: str) -> dict[str, int]:
         """Remove every container, network and volume of the run. Idempotent."""
         flt = {"label": f"{labels.RUN}={run_id}"}
-        containers = self.client.containers.list(all=True, filters=flt)
+        # sparse: no inspect per container, which fails when one vanishes meanwhile (a fault's
+        # short-lived helper, a reaper at work).
+        containers = self.client.containers.list(all=True, filters=flt, sparse=True)
         # Apps (and fault proxies) first: a holder cannot go while another container uses its namespace.
         joined = ("app", "fault-proxy")
-        apps = [c for c in containers if c.labels.get(labels.ROLE) in joined]
-        others = [c for c in containers if c.labels.get(labels.ROLE) not in joined]
+        apps = [c for c in containers if (c.attrs.get("Labels") or {}).get(labels.ROLE) in joined]
+        others = [c for c in containers if (c.attrs.get("Labels") or {}).get(labels.ROLE) not in joined]
         with ThreadPoolExecutor(max_workers=8) as pool:
             list(pool.map(_remove_container, apps))
             list(pool.map(_remove_container, others))
@@ -489,7 +491,10 @@ class DockerProvider:
             with suppress(docker.errors.NotFound):
                 vol.remove(force=True)
                 removed["volumes"] += 1
-        for reaper in self.client.containers.list(all=True, filters={"label": f"{labels.REAPER}={run_id}"}):
+        reapers = self.client.containers.list(
+            all=True, filters={"label": f"{labels.REAPER}={run_id}"}, sparse=True
+        )
+        for reaper in reapers:
             _remove_container(reaper)
         return removed
 
