@@ -31,7 +31,7 @@ from xmux_sim.checkers.convergence import RouteTarget, convergence
 from xmux_sim.checkers.verdict import UNKNOWN, Verdict
 from xmux_sim.errors import XmuxSimError
 from xmux_sim.fabric import RouteWatcher
-from xmux_sim.faults.base import Fault, FaultError, Timeline
+from xmux_sim.faults.base import Timeline
 from xmux_sim.history import FinalRead, History, Recorder, RunClock
 from xmux_sim.providers.docker.provider import DockerProvider, DockerRun
 from xmux_sim.providers.docker.routers import learned_routes
@@ -40,6 +40,7 @@ from xmux_sim.report.model import Invariant as ReportInvariant
 from xmux_sim.report.model import routes_by_router
 from xmux_sim.scenario import probes
 from xmux_sim.scenario.model import Invariant, Phase, Probe, Scenario, TimedFault
+from xmux_sim.scenario.player import FaultPlayer
 from xmux_sim.scenario.schedule import choose_seed, expand
 from xmux_sim.topology.model import Stack
 from xmux_sim.workload import CLIENT_CLASSES, ClientContext, WorkloadClient
@@ -171,9 +172,18 @@ class ScenarioRunner:
                 threads += client.run(state.stop)
             prober = threading.Thread(target=self._probe_loop, args=(run, state), daemon=True)
             prober.start()
+            horizon = scenario.workload.duration
+            state.player = FaultPlayer(
+                run, schedule, state.timeline, horizon, origin=state.workload_t0, say=self.say
+            ).start()
+            live.active = state.player.active
             view = status(live.line) if status is not None else _nullcontext()
             with view:
-                error = self._fault_schedule(run, schedule, state, live)
+                # The main thread waits the workload out, so Ctrl-C lands here.
+                while not state.stop.wait(0.2):
+                    if state.clock.now() - state.workload_t0 >= horizon or state.player.error:
+                        break
+            error = state.player.error
             state.stop.set()
             for t in [*threads, prober]:
                 t.join(timeout=max(c.spec.timeout for c in clients) + 5 if clients else 5)
@@ -235,50 +245,6 @@ class ScenarioRunner:
             client.setup()
             clients.append(client)
         return clients
-
-    def _fault_schedule(
-        self, run: DockerRun, schedule: list[TimedFault], state: _RunState, live: _Live
-    ) -> str | None:
-        """Inject and heal on the workload clock; returns an error when a fault could not go in."""
-        horizon = self.scenario.workload.duration
-        events: list[tuple[float, int, str, TimedFault | None]] = []
-        for i, tf in enumerate(schedule):
-            events.append((tf.at, i, "inject", tf))
-            if not tf.instant:
-                events.append((min(tf.heal_at(horizon), horizon), i, "heal", tf))
-        events.sort(key=lambda e: (e[0], e[2] == "inject"))
-        events.append((horizon, -1, "end", None))
-        faults = run.faults(state.timeline)
-        injected: dict[int, Fault] = {}
-        for at, i, what, event_fault in events:
-            delay = state.workload_t0 + at - state.clock.now()
-            if delay > 0 and state.stop.wait(delay):
-                break
-            if event_fault is None:  # the workload's end
-                break
-            tf = event_fault
-            if what == "inject":
-                try:
-                    fault: Fault = faults.inject(tf.spec)
-                except (FaultError, XmuxSimError) as exc:
-                    return f"fault {tf.describe()} could not be injected: {exc}"
-                injected[i] = fault
-                state.active.append(fault)
-                live.active[fault.id] = tf.spec.describe()
-                self.say(f"[{state.clock.now() - state.workload_t0:6.1f}s] injected {tf.spec.describe()}")
-            elif i in injected:
-                fault = injected.pop(i)
-                try:
-                    fault.heal()
-                except FaultError as exc:
-                    # Overlapping faults can refuse a heal (a pod on a powered-off node); the
-                    # fault stays active and is healed with everything else at the end.
-                    self.say(f"healing {tf.spec.describe()} now failed, retried at the end: {exc}")
-                    continue
-                state.active.remove(fault)
-                live.active.pop(fault.id, None)
-                self.say(f"[{state.clock.now() - state.workload_t0:6.1f}s] healed {tf.spec.describe()}")
-        return None
 
     def _recover(self, run: DockerRun, state: _RunState) -> float | None:
         t0 = time.monotonic()
@@ -438,7 +404,7 @@ class _RunState:
     stop: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
     probes: list[ProbeResult] = field(default_factory=list)
-    active: list[Fault] = field(default_factory=list)
+    player: FaultPlayer | None = None
     route_samples: list[Any] = field(default_factory=list)
     final_read: FinalRead = field(default_factory=FinalRead)
     recovered_in: float | None = None
@@ -464,24 +430,16 @@ def _route_watcher(run: DockerRun, state: _RunState) -> RouteWatcher | None:
 
 
 def _heal_everything(run: DockerRun, state: _RunState, say: Say) -> None:
-    """Heal the faults this run injected, newest first, then anything left in the run's ledger.
-
-    Newest first, as faults nest: a partition injected while a node was frozen is undone
-    before the node thaws. A fault that cannot be healed is noted in ``state.heal_problems``
-    (the run then could not be carried out cleanly) and the others are still healed.
-    """
-    for fault in reversed(list(state.active)):
-        try:
-            fault.heal()
-        except Exception as exc:  # one failed heal must not leave the other faults in
-            say(f"healing {fault.describe()} failed: {exc}")
-        state.active.remove(fault)
+    """Stop the fault schedule and heal everything; what cannot be healed goes to ``heal_problems``."""
+    if state.player is not None:
+        state.player.stop()
+        state.heal_problems = list(state.player.heal_problems)
+        return
     try:
         for entry in run.faults(state.timeline).heal_all():
             say(f"healed leftover fault {entry.spec.describe()}")
     except Exception as exc:
         state.heal_problems.append(str(exc))
-        say(f"[red]{exc}[/]")
 
 
 def _exit_status(error: str | None, verdicts: list[tuple[Invariant | None, Verdict]]) -> ExitStatus:
