@@ -160,6 +160,10 @@ def test_same_seed_same_schedule_other_seed_other_schedule(tmp_path: Path, attac
     assert other != first
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start_run(path: Path, report_dir: Path) -> tuple[subprocess.Popen[str], str]:
     """Start `xmux-sim run` and return once its faults are in, with its run id."""
     proc = subprocess.Popen(
@@ -168,6 +172,9 @@ def _start_run(path: Path, report_dir: Path) -> tuple[subprocess.Popen[str], str
         stdout=subprocess.DEVNULL,
         text=True,
         env={**os.environ, "COLUMNS": "200"},
+        # As from a terminal: a test run started in the background (nohup, CI without job
+        # control) inherits an ignored SIGINT, and Python would then never see Ctrl-C.
+        preexec_fn=_default_sigint,
     )
     assert proc.stderr is not None
     run_id, injected = "", 0

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import docker
 import docker.errors
+from docker.models.containers import Container
 
 
 def engine_address() -> str:
@@ -25,3 +27,20 @@ def connect(timeout: int = 120) -> docker.DockerClient:
             "or point DOCKER_HOST at a running engine."
         ) from None
     return client
+
+
+def list_containers(
+    client: docker.DockerClient, filters: dict[str, Any], all: bool = True
+) -> list[Container]:
+    """Containers matching ``filters``, fully inspected, skipping any removed while we list.
+
+    docker-py's plain list inspects each container after listing, and fails outright when
+    one is gone meanwhile (a fault's short-lived helper, another run being taken down).
+    """
+    found = []
+    for sparse in client.containers.list(all=all, filters=filters, sparse=True):
+        try:
+            found.append(client.containers.get(sparse.id))
+        except docker.errors.NotFound:
+            continue
+    return found

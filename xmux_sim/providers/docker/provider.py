@@ -25,7 +25,7 @@ from xmux_sim.errors import ImageMissing, StartupFailed, XmuxSimError
 from xmux_sim.faults.base import Timeline
 from xmux_sim.images.builder import ImageBuilder
 from xmux_sim.providers.docker import labels
-from xmux_sim.providers.docker.engine import connect
+from xmux_sim.providers.docker.engine import connect, list_containers
 from xmux_sim.providers.docker.faults import DockerFaults
 from xmux_sim.providers.docker.faults import ledger as fault_ledger
 from xmux_sim.providers.docker.pods import Pod, PodSpec, start_pod
@@ -340,7 +340,8 @@ class DockerProvider:
 
     def runs(self) -> list[str]:
         found = {
-            c.labels[labels.RUN] for c in self.client.containers.list(all=True, filters={"label": labels.RUN})
+            (c.attrs.get("Labels") or {})[labels.RUN]
+            for c in self.client.containers.list(all=True, filters={"label": labels.RUN}, sparse=True)
         }
         return sorted(found)
 
@@ -360,7 +361,7 @@ class DockerProvider:
         self, run_id: str, role: str | None = None, running_only: bool = False
     ) -> list[Container]:
         flt = [f"{labels.RUN}={run_id}"] + ([f"{labels.ROLE}={role}"] if role else [])
-        return list(self.client.containers.list(all=not running_only, filters={"label": flt}))
+        return list_containers(self.client, {"label": flt}, all=not running_only)
 
     def app_container(self, run_id: str, service: str, replica: int = 0) -> Container:
         for c in self._containers(run_id, "app"):

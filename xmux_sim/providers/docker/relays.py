@@ -41,8 +41,8 @@ def start_relay(
     router = target_node.router
     routes = f"{router.labels[labels.SUPERNET]}@{target_node.cidr.network_address + 2}" if router else ""
     taken = {
-        c.labels.get(labels.POD_IP)
-        for c in client.containers.list(all=True, filters={"label": f"{labels.RUN}={run_id}"})
+        (c.attrs.get("Labels") or {}).get(labels.POD_IP)
+        for c in client.containers.list(all=True, filters={"label": f"{labels.RUN}={run_id}"}, sparse=True)
     }
     free = [
         str(target_node.cidr.network_address + slot)

@@ -78,16 +78,19 @@ def forget(client: docker.DockerClient, run_id: str, fault_id: str) -> None:
 
 def entries(client: docker.DockerClient, run_id: str) -> list[LedgerEntry]:
     """The run's active faults, oldest first."""
+    # sparse: the labels are all we need, and a marker removed meanwhile does not fail the list.
     markers = client.containers.list(
-        all=True, filters={"label": [f"{labels.RUN}={run_id}", f"{labels.ROLE}=fault"]}
+        all=True, filters={"label": [f"{labels.RUN}={run_id}", f"{labels.ROLE}=fault"]}, sparse=True
     )
-    found = [
-        LedgerEntry(
-            id=m.labels[labels.FAULT],
-            spec=FaultSpec.from_json(m.labels[labels.FAULT_SPEC]),
-            state=json.loads(m.labels.get(labels.FAULT_STATE, "{}")),
-            injected_at=m.labels.get(labels.FAULT_INJECTED, ""),
+    found = []
+    for marker in markers:
+        tags = marker.attrs.get("Labels") or {}
+        found.append(
+            LedgerEntry(
+                id=tags[labels.FAULT],
+                spec=FaultSpec.from_json(tags[labels.FAULT_SPEC]),
+                state=json.loads(tags.get(labels.FAULT_STATE, "{}")),
+                injected_at=tags.get(labels.FAULT_INJECTED, ""),
+            )
         )
-        for m in markers
-    ]
     return sorted(found, key=lambda e: e.injected_at)

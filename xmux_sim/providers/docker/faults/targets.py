@@ -18,6 +18,7 @@ from docker.models.containers import Container
 
 from xmux_sim.faults.base import FaultError
 from xmux_sim.providers.docker import labels
+from xmux_sim.providers.docker.engine import list_containers
 
 UNDERLAY = "underlay"
 
@@ -46,7 +47,7 @@ class RunTargets:
     def __init__(self, client: docker.DockerClient, run_id: str) -> None:
         self.client = client
         self.run_id = run_id
-        self._containers = client.containers.list(all=True, filters={"label": f"{labels.RUN}={run_id}"})
+        self._containers = list_containers(client, {"label": f"{labels.RUN}={run_id}"})
         if not self._containers:
             raise FaultError(f"run {run_id} has no containers; is it up? (`xmux-sim status`)")
         self.stack_name = self._containers[0].labels.get(labels.STACK, "?")
