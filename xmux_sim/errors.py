@@ -40,3 +40,7 @@ class BuildFailed(XmuxSimError):
 
 class ScenarioFileError(XmuxSimError):
     """A scenario file that does not validate, or does not fit its stack; names file, line and field."""
+
+
+class Unsupported(XmuxSimError):
+    """The stack asks for something this machine cannot provide (e.g. a replica set of a stand-in)."""

@@ -231,3 +231,20 @@ def test_an_attached_run_heals_its_faults_when_interrupted(tmp_path: Path, attac
     router = attached.provider.client.containers.get(f"xmux-{attached.run_id}-router-node-1")
     assert "XF-" not in router.exec_run(["iptables", "-S"]).output.decode()
     assert attached.provider.status(attached.run_id)["services"]["postgres"]["state"] == "healthy"
+
+
+def test_a_scenario_this_machine_cannot_run_says_why(docker_client: docker.DockerClient) -> None:
+    """A MongoDB replica set needs a real mongod: with the stand-in the run refuses, starting nothing."""
+    before = {
+        c.id for c in docker_client.containers.list(all=True, filters={"label": "xmux-sim.run"}, sparse=True)
+    }
+    result = xmux(
+        "run", "needs-official-mongo/replica-loss-mongo.yaml", "--report-dir", "/tmp/xmux-sim-refused"
+    )
+    assert result.returncode == 2, result.stdout[-1000:] + result.stderr[-1000:]
+    text = " ".join(result.stderr.split())
+    assert "cannot form one" in text and "official mongo image" in text, text
+    after = {
+        c.id for c in docker_client.containers.list(all=True, filters={"label": "xmux-sim.run"}, sparse=True)
+    }
+    assert after <= before

@@ -8,6 +8,7 @@ from xmux_sim.checkers.availability import WindowCounts, availability, availabil
 from xmux_sim.checkers.convergence import RouterConvergence, RouteSample, RouteTarget, convergence
 from xmux_sim.checkers.latency import latency, quantile
 from xmux_sim.checkers.lost_writes import WRITE_OPS, lost_writes
+from xmux_sim.checkers.rebuild import ProbeSample, Rebuild, rebuild_time, rebuilds
 from xmux_sim.checkers.recovery import FaultRecovery, FaultWindow, fault_recoveries, recovery_time
 from xmux_sim.checkers.verdict import EVIDENCE_LIMIT, UNKNOWN, Figure, Validity, Verdict, compose, merge_valid
 
@@ -18,6 +19,8 @@ __all__ = [
     "FaultRecovery",
     "FaultWindow",
     "Figure",
+    "ProbeSample",
+    "Rebuild",
     "RouteSample",
     "RouteTarget",
     "RouterConvergence",
@@ -33,5 +36,7 @@ __all__ = [
     "lost_writes",
     "merge_valid",
     "quantile",
+    "rebuild_time",
+    "rebuilds",
     "recovery_time",
 ]

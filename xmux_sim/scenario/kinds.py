@@ -111,6 +111,18 @@ PROBE_KINDS: Mapping[str, CallKind] = {
             ),
         ),
         CallKind(
+            "replication",
+            "count the replicas in sync (PostgreSQL: primary + standbys streaming and caught up; "
+            "NATS: a stream's leader + current followers; MinIO: drives online, not healing)",
+            None,
+            ("postgres", "nats", "minio"),
+            fields=(
+                Field("replicas", int, "replicas that must be in sync", required=True, minimum=1),
+                Field("stream", str, "NATS: the stream whose replicas are counted"),
+                Field("max_lag_bytes", int, "PostgreSQL: WAL a standby may trail by", 1 << 20, minimum=0),
+            ),
+        ),
+        CallKind(
             "tcp",
             "open a TCP connection to a named port",
             None,
@@ -120,12 +132,19 @@ PROBE_KINDS: Mapping[str, CallKind] = {
 }
 
 _TABLE = Field("table", str, "table the keys are inserted into", default="xmux_sim_writes")
+_REPLICA = Field("replica", int, "the replica (pod) of the service to connect to [0]", minimum=0)
 
 CLIENT_KINDS: Mapping[str, CallKind] = {
     k.name: k
     for k in (
         CallKind(
-            "sql-insert", "insert unique keys into a table", "postgres", ("postgres",), "sql", (_TABLE,), True
+            "sql-insert",
+            "insert unique keys into a table",
+            "postgres",
+            ("postgres",),
+            "sql",
+            (_TABLE, _REPLICA),
+            True,
         ),
         CallKind(
             "mongo-insert",
@@ -133,7 +152,7 @@ CLIENT_KINDS: Mapping[str, CallKind] = {
             "mongo",
             ("mongo",),
             "wire",
-            (Field("collection", str, "collection", default="xmux_sim_writes"),),
+            (Field("collection", str, "collection", default="xmux_sim_writes"), _REPLICA),
             True,
         ),
         CallKind(
@@ -145,6 +164,9 @@ CLIENT_KINDS: Mapping[str, CallKind] = {
             (
                 Field("stream", str, "stream (created with the service's replicas)", default="XMUX_SIM"),
                 Field("subject", str, "subject the stream captures", default="xmux-sim.writes"),
+                Field("replicas", int, "stream replicas [one per server of the service]", minimum=1),
+                Field("placement", str, "a server tag the stream must be placed on (pod:NAME, node:NAME)"),
+                _REPLICA,
             ),
             True,
         ),
@@ -157,6 +179,7 @@ CLIENT_KINDS: Mapping[str, CallKind] = {
             (
                 Field("bucket", str, "bucket the objects go to", default="xmux-sim-writes"),
                 Field("size", int, "object size, bytes", default=1024, minimum=0),
+                _REPLICA,
             ),
             True,
         ),
@@ -165,7 +188,7 @@ CLIENT_KINDS: Mapping[str, CallKind] = {
             "GET a path, ok on 2xx",
             "nginx",
             port="http",
-            fields=(_PATH, Field("port", str, "named port of the service", default="http")),
+            fields=(_PATH, Field("port", str, "named port of the service", default="http"), _REPLICA),
         ),
         CallKind("api-burst", "the app-start burst: five v4 calls at once", "nginx", ("nginx",), "http"),
         CallKind(
@@ -180,6 +203,7 @@ CHECKERS: Mapping[str, Callable[..., checkers.Verdict]] = {
     "latency": checkers.latency,
     "recovery-time": checkers.recovery_time,
     "convergence": checkers.convergence,
+    "rebuild-time": checkers.rebuild_time,
 }
 
 # Checker arguments the runner fills in from the run itself; a file never sets them.

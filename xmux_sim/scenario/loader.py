@@ -124,6 +124,13 @@ def _check_call(call: Probe | ClientSpec, stack: Stack, source: str) -> None:
         nodes = [n.name for n in stack.nodes]
         if call.from_node not in nodes:
             raise call.error(source, f"no node {call.from_node!r}; nodes: {', '.join(nodes)}", "from")
+    replica = call.params.get("replica", 0)
+    if isinstance(replica, int) and replica >= svc.replicas:
+        raise call.error(
+            source,
+            f"{svc.name} has {svc.replicas} replica(s): expected 0..{svc.replicas - 1}",
+            "params.replica",
+        )
     port = call.params.get("port", kind.port)
     ports = SERVICE_KINDS[svc.kind].ports
     if port is not None and port not in ports:

@@ -18,6 +18,7 @@ import psycopg
 from xmux_sim.scenario.model import Probe
 from xmux_sim.services.base import Endpoint
 from xmux_sim.services.postgres import PostgresRuntime
+from xmux_sim.services.registry import runtime_for
 
 TIMEOUT_S = 2.0
 
@@ -92,6 +93,12 @@ def _prometheus(params: dict[str, Any], ep: Endpoint) -> tuple[bool, str]:
     return not bad, f"{len(values)} samples, {len(bad)} out of range"
 
 
+def _replication(params: dict[str, Any], ep: Endpoint) -> tuple[bool, str]:
+    in_sync, detail = runtime_for(ep.kind).replication(ep, params)
+    want = int(params["replicas"])
+    return in_sync >= want, f"{in_sync} of {want} in sync: {detail}"
+
+
 def _tcp(params: dict[str, Any], ep: Endpoint) -> tuple[bool, str]:
     address = ep.address(str(params["port"]))
     host, _, port = address.rpartition(":")
@@ -99,4 +106,11 @@ def _tcp(params: dict[str, Any], ep: Endpoint) -> tuple[bool, str]:
         return True, f"connected to {address}"
 
 
-_CHECKS = {"http": _http, "sql": _sql, "jetstream": _jetstream, "prometheus": _prometheus, "tcp": _tcp}
+_CHECKS = {
+    "http": _http,
+    "sql": _sql,
+    "jetstream": _jetstream,
+    "prometheus": _prometheus,
+    "replication": _replication,
+    "tcp": _tcp,
+}

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xmux_sim.checkers import availability, compose, latency, lost_writes, recovery_time
+from xmux_sim.checkers import availability, compose, latency, lost_writes, rebuild_time, recovery_time
 from xmux_sim.checkers.convergence import RouteTarget, convergence
 from xmux_sim.checkers.verdict import UNKNOWN, Verdict
 from xmux_sim.errors import XmuxSimError
@@ -309,6 +309,11 @@ class ScenarioRunner:
             return recovery_time(history, windows, name=inv.name, **kwargs)
         if inv.checker == "convergence":
             return self._convergence(inv, state, kwargs)
+        if inv.checker == "rebuild-time":
+            # Only a lost disk makes a replica rebuild; the probe rounds show when it is back in sync.
+            losses = [e.window() for e in state.timeline.events if e.kind == "wipe-volume"]
+            samples = [(r.t, r.probe, r.ok) for r in state.probes]
+            return rebuild_time(samples, losses, name=inv.name, **kwargs)
         raise XmuxSimError(f"unknown checker {inv.checker!r}")
 
     def _convergence(self, inv: Invariant, state: _RunState, kwargs: dict[str, Any]) -> Verdict:

@@ -119,6 +119,10 @@ class ServiceRuntime:
         """Raise ProbeFailed unless a real round trip to the service succeeds."""
         raise NotImplementedError
 
+    def replication(self, ep: Endpoint, params: Mapping[str, Any]) -> tuple[int, str]:
+        """(replicas in sync, a line saying which), asked of ``ep``; for the ``replication`` probe."""
+        raise ProbeFailed(f"{self.kind}: no replication state to report")
+
     def after_ready(self, ep: Endpoint, service: Service) -> None:
         """One-off set-up once the first replica serves (buckets, databases)."""
 

@@ -12,6 +12,7 @@ from typing import Any
 import pymongo
 import pymongo.errors
 
+from xmux_sim.errors import Unsupported
 from xmux_sim.services.base import Endpoint, PodPlan, ProbeFailed, ServiceRuntime, StackPlan, new_secret
 from xmux_sim.topology.model import Service
 
@@ -24,6 +25,8 @@ class MongoRuntime(ServiceRuntime):
     startup_timeout = 90.0
 
     def image_name(self, service: Service) -> str:
+        # Asked before anything of a run is created, so a stack it cannot run starts nothing.
+        refuse_replica_set(service)
         return FLAVOUR_IMAGES.get(service.flavour or "secantusdb", "mongo")
 
     def metrics_endpoint(self, service: Service) -> tuple[str, str] | None:
@@ -35,6 +38,7 @@ class MongoRuntime(ServiceRuntime):
         return {"user": "xmux", "password": new_secret(), "database": str(service.config["database"])}
 
     def environment(self, pod: PodPlan, credentials: Mapping[str, str], plan: StackPlan) -> dict[str, str]:
+        refuse_replica_set(pod.service)
         user, password = credentials["user"], credentials["password"]
         # The stand-ins read MONGO_*; the official image reads MONGO_INITDB_ROOT_*.
         return {
@@ -66,3 +70,22 @@ class MongoRuntime(ServiceRuntime):
 
     def describe(self, ep: Endpoint, service: Service) -> dict[str, Any]:
         return {"url": self.url(ep), "database": ep.credentials.get("database")}
+
+
+def refuse_replica_set(service: Service) -> None:
+    """Several replicas need a replica set, which only a real mongod forms."""
+    if service.replicas == 1:
+        return
+    flavour = service.flavour or "secantusdb"
+    if flavour != "official":
+        raise Unsupported(
+            f"{service.name}: {service.replicas} replicas need a MongoDB replica set, and the "
+            f"{flavour!r} flavour is a wire-compatible stand-in that cannot form one (no mongod can be "
+            "installed here). The replica set needs the official mongo image (`flavour: official`, "
+            "where a registry is reachable); otherwise run it with `replicas: 1`."
+        )
+    # Never checked against a real mongod here (no registry): refused rather than shipped untested.
+    raise Unsupported(
+        f"{service.name}: a replica set of the official mongo image is not wired up yet (keyfile, "
+        "rs.initiate, majority write concern); run it with `replicas: 1`."
+    )

@@ -1,4 +1,13 @@
-"""PostgreSQL 15 from Debian, with the Debian Prometheus exporter beside it."""
+"""PostgreSQL 15 from Debian, with the Debian Prometheus exporter beside it.
+
+Replication: replica 0 is the primary, every other replica a hot standby streaming from
+it, with quorum commit (``synchronous_standby_names = 'ANY n (...)'``, n = the
+``sync_quorum`` config; 0 = asynchronous). There is no automatic failover: a lost primary
+stops writes until it is back (documented in the README). A standby whose disk was lost
+re-clones itself from the primary with ``pg_basebackup``; a primary whose disk was lost
+re-clones itself from the most advanced standby, which under quorum commit holds every
+acknowledged commit (see images/postgres/entrypoint).
+"""
 
 from __future__ import annotations
 
@@ -7,14 +16,21 @@ from typing import Any
 
 import psycopg
 
+from xmux_sim.errors import XmuxSimError
 from xmux_sim.services.base import Endpoint, PodPlan, ProbeFailed, ServiceRuntime, StackPlan, new_secret
 from xmux_sim.topology.model import Service
+
+CONFIG_FILE = "/etc/xmux/postgres-replication.conf"
+SYNC_LAG_BYTES = 1 << 20
+"""A standby this close to the primary's WAL counts as caught up (a busy primary never stands still)."""
 
 
 class PostgresRuntime(ServiceRuntime):
     kind = "postgres"
     data_dir = "/var/lib/xmux/postgres"
     metrics = ("metrics", "/metrics")
+    # A standby clones the primary first, and the primary may wait for its peers after a disk loss.
+    startup_timeout = 120.0
 
     def credentials(self, service: Service) -> dict[str, str]:
         return {
@@ -24,11 +40,19 @@ class PostgresRuntime(ServiceRuntime):
         }
 
     def environment(self, pod: PodPlan, credentials: Mapping[str, str], plan: StackPlan) -> dict[str, str]:
+        pods = plan.pods_of(pod.service.name)
         return {
             "POSTGRES_USER": credentials["user"],
             "POSTGRES_PASSWORD": credentials["password"],
             "POSTGRES_DB": credentials["database"],
+            "PG_ROLE": "primary" if pod.replica == 0 else "standby",
+            "PG_PRIMARY": str(pods[0].ip),
+            "PG_PEERS": " ".join(str(p.ip) for p in pods if p.replica != pod.replica),
+            "PG_CONFIG": CONFIG_FILE,
         }
+
+    def files(self, pod: PodPlan, credentials: Mapping[str, str], plan: StackPlan) -> dict[str, bytes]:
+        return {CONFIG_FILE: replication_config(pod, credentials, plan).encode()}
 
     @staticmethod
     def url(ep: Endpoint) -> str:
@@ -44,5 +68,69 @@ class PostgresRuntime(ServiceRuntime):
         if row != (1,):
             raise ProbeFailed(f"postgres: SELECT 1 returned {row}")
 
+    def replication(self, ep: Endpoint, params: Mapping[str, Any]) -> tuple[int, str]:
+        """Members in sync, counted on the primary: itself plus every standby streaming and caught up."""
+        max_lag = int(params.get("max_lag_bytes") or SYNC_LAG_BYTES)
+        with psycopg.connect(self.url(ep), connect_timeout=2, autocommit=True) as conn:
+            if conn.execute("SELECT pg_is_in_recovery()").fetchone() == (True,):
+                raise ProbeFailed(f"postgres-{ep.replica} is a standby; ask the primary (replica 0)")
+            rows = conn.execute(
+                "SELECT application_name, state, sync_state,"
+                " coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn), -1)::bigint"
+                " FROM pg_stat_replication WHERE application_name <> 'pg_basebackup'"
+                " ORDER BY application_name"
+            ).fetchall()
+        in_sync = 1 + sum(1 for _, state, _, lag in rows if state == "streaming" and 0 <= lag <= max_lag)
+        detail = ", ".join(f"{name} {state}/{sync} lag {lag}B" for name, state, sync, lag in rows)
+        return in_sync, f"primary + [{detail or 'no standby'}]"
+
     def describe(self, ep: Endpoint, service: Service) -> dict[str, Any]:
         return {"url": self.url(ep)}
+
+
+def sync_standby_names(service: Service) -> str:
+    """``ANY n ("postgres-1", ...)``, or empty (asynchronous) when the quorum is 0 or there is no standby."""
+    quorum = int(service.config["sync_quorum"])
+    standbys = [f'"{service.name}-{i}"' for i in range(1, service.replicas)]
+    if quorum <= 0 or not standbys:
+        return ""
+    if quorum > len(standbys):
+        # Commits would wait for standbys that do not exist: refuse rather than hang every write.
+        raise XmuxSimError(
+            f"{service.name}: config sync_quorum {quorum} asks for more standbys than it has "
+            f"({len(standbys)}); use at most replicas - 1, or 0 for asynchronous replication"
+        )
+    return f"ANY {quorum} ({', '.join(standbys)})"
+
+
+def replication_config(pod: PodPlan, credentials: Mapping[str, str], plan: StackPlan) -> str:
+    """postgresql.conf lines of one member; the same file serves as primary and as standby."""
+    service = pod.service
+    primary = plan.pods_of(service.name)[0]
+    conninfo = (
+        f"host={primary.ip} port=5432 user={credentials['user']} password={credentials['password']} "
+        f"application_name={pod.name} connect_timeout=2"
+    )
+    settings = {
+        "cluster_name": pod.name,
+        "wal_level": "replica",
+        "max_wal_senders": "10",
+        # Enough WAL kept for a standby that was down a while to catch up without re-cloning.
+        "wal_keep_size": "512MB",
+        "hot_standby": "on",
+        "hot_standby_feedback": "on",
+        "wal_receiver_status_interval": "1s",
+        # Notice a vanished peer within seconds, not PostgreSQL's default minute: a standby
+        # must drop its dead primary's connection before a rebuilt primary clones it.
+        "wal_receiver_timeout": "5s",
+        "wal_sender_timeout": "5s",
+        "synchronous_standby_names": sync_standby_names(service),
+        "synchronous_commit": str(service.config["synchronous_commit"]),
+        "fsync": "on" if service.config["fsync"] else "off",
+        "primary_conninfo": conninfo,
+    }
+    return "".join(f"{key} = '{_quoted(value)}'\n" for key, value in settings.items())
+
+
+def _quoted(value: str) -> str:
+    return value.replace("'", "''")

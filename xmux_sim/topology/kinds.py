@@ -34,7 +34,17 @@ KINDS: Mapping[str, KindInfo] = {
         image="postgres",
         ports={"sql": 5432, "metrics": 9187},
         published=("sql",),
-        config={"database": "xmux", "user": "xmux"},
+        # Replica 0 is the primary, the others stream from it (services/postgres.py).
+        # sync_quorum: how many standbys must confirm a commit (ANY n); 0 = asynchronous.
+        # synchronous_commit and fsync are PostgreSQL's own settings (unsafe variants turn them down).
+        config={
+            "database": "xmux",
+            "user": "xmux",
+            "sync_quorum": 1,
+            "synchronous_commit": "on",
+            "fsync": True,
+        },
+        max_replicas=5,
     ),
     "mongo": KindInfo(
         name="mongo",
@@ -43,20 +53,26 @@ KINDS: Mapping[str, KindInfo] = {
         published=("wire",),
         config={"database": "xmux"},
         flavours=("secantusdb", "ferretdb", "official"),
+        # A replica set needs the official image; the stand-ins refuse replicas > 1 at start.
+        max_replicas=3,
     ),
     "nats": KindInfo(
         name="nats",
         image="nats",
-        ports={"client": 4222, "monitor": 8222, "metrics": 7777},
+        ports={"client": 4222, "monitor": 8222, "metrics": 7777, "cluster": 6222},
         published=("client", "monitor"),
-        config={"jetstream": True},
+        # sync: JetStream's sync_interval ("always" fsyncs every write; "default" leaves it to NATS).
+        config={"jetstream": True, "sync": "default"},
+        max_replicas=5,
     ),
     "minio": KindInfo(
         name="minio",
         image="minio",
         ports={"api": 9000},
         published=("api",),
-        config={"bucket": "xmux"},
+        # parity: erasure-code parity drives per set (0 = MinIO's default for the drive count).
+        config={"bucket": "xmux", "parity": 0},
+        max_replicas=16,
     ),
     "prometheus": KindInfo(
         name="prometheus",
