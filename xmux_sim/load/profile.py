@@ -30,7 +30,14 @@ __all__ = [
     "users_at",
 ]
 
-PROFILES_DIR = Path(__file__).resolve().parents[2] / "loadtests" / "profiles"
+
+def loadtests_dir() -> Path:
+    """The checkout's loadtests/ (editable install), else the one in the working directory."""
+    beside = Path(__file__).resolve().parents[2] / "loadtests"
+    return beside if beside.is_dir() else Path.cwd() / "loadtests"
+
+
+PROFILES_DIR = loadtests_dir() / "profiles"
 
 # What a student does in the app; the profile's `mix` weighs them (see `users.XmuxStudent`).
 ACTIONS: tuple[str, ...] = ("app_start", "community", "lost_found", "write", "oss", "v2")

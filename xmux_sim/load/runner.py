@@ -23,11 +23,12 @@ from typing import IO
 
 from xmux_sim.errors import XmuxSimError
 from xmux_sim.load.config import ENV, LoadConfig
+from xmux_sim.load.profile import loadtests_dir
 from xmux_sim.load.records import STARTED
 
 __all__ = ["LOCUSTFILE", "LocustProcesses", "LocustResult", "Progress", "locust_command"]
 
-LOCUSTFILE = Path(__file__).resolve().parents[2] / "loadtests" / "locustfile.py"
+LOCUSTFILE = loadtests_dir() / "locustfile.py"
 PREFIX = "locust"
 # Past the profile's length, how long locust may take to stop and write its reports.
 _GRACE_S = 60.0
