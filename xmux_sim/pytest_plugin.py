@@ -56,9 +56,13 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     from xmux_sim.scenario.runner import default_scenario_path
 
-    if file_path.suffix in (".yaml", ".yml") and (
-        "scenarios" in file_path.parts[:-1] or file_path.resolve() == default_scenario_path().resolve()
-    ):
+    # The embedded default scenario: the installed copy, or the checkout's (a non-editable install).
+    default = file_path.resolve() == default_scenario_path().resolve() or file_path.parts[-3:] == (
+        "xmux_sim",
+        "scenario",
+        "default.yaml",
+    )
+    if file_path.suffix in (".yaml", ".yml") and ("scenarios" in file_path.parts[:-1] or default):
         from xmux_sim.scenario.pytest_items import ScenarioFile
 
         file: pytest.Collector = ScenarioFile.from_parent(parent, path=file_path)
