@@ -36,6 +36,28 @@ async def nats_connect(ep: Endpoint) -> NatsClient:
     )
 
 
+async def nats_connect_once(ep: Endpoint, timeout: float) -> NatsClient:
+    """A connection that never reconnects and reports trouble only by raising.
+
+    For probes and recording clients: each attempt must stand for itself (a reconnect
+    behind our back would blur what the history says), and their own result tells what
+    went wrong, so nats-py's printing of every connection error is switched off.
+    """
+    return await nats.connect(
+        f"nats://{ep.address('client')}",
+        user=ep.credentials["user"],
+        password=ep.credentials["password"],
+        connect_timeout=timeout,
+        allow_reconnect=False,
+        max_reconnect_attempts=0,
+        error_cb=_quiet,
+    )
+
+
+async def _quiet(_exc: Exception) -> None:
+    """nats-py reports connection errors through this callback; the caller sees them raised."""
+
+
 def minio(ep: Endpoint) -> Minio:
     return Minio(
         ep.address("api"),

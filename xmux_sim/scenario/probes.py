@@ -10,11 +10,9 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
-import nats
-import nats.errors
-import nats.js.errors
 import psycopg
 
+from xmux_sim.clients import nats_connect_once
 from xmux_sim.scenario.model import Probe
 from xmux_sim.services.base import Endpoint
 from xmux_sim.services.postgres import PostgresRuntime
@@ -56,15 +54,7 @@ def _sql(params: dict[str, Any], ep: Endpoint) -> tuple[bool, str]:
 
 def _jetstream(params: dict[str, Any], ep: Endpoint) -> tuple[bool, str]:
     async def info() -> int:
-        nc = await nats.connect(
-            f"nats://{ep.address('client')}",
-            user=ep.credentials["user"],
-            password=ep.credentials["password"],
-            connect_timeout=TIMEOUT_S,
-            allow_reconnect=False,
-            max_reconnect_attempts=0,
-            error_cb=_quiet,
-        )
+        nc = await nats_connect_once(ep, TIMEOUT_S)
         try:
             state = await nc.jetstream().stream_info(str(params["stream"]))
             return int(state.state.messages)
@@ -74,10 +64,6 @@ def _jetstream(params: dict[str, Any], ep: Endpoint) -> tuple[bool, str]:
     messages = asyncio.run(info())
     want = int(params.get("min_messages", 0))
     return messages >= want, f"{messages} messages (want >= {want})"
-
-
-async def _quiet(exc: Exception) -> None:
-    """nats-py reports connection errors here; the probe's own result says what happened."""
 
 
 def _prometheus(params: dict[str, Any], ep: Endpoint) -> tuple[bool, str]:

@@ -17,6 +17,7 @@ import nats
 import nats.errors
 import nats.js.errors
 
+from xmux_sim.clients import nats_connect_once
 from xmux_sim.services.base import Endpoint, PodPlan, ProbeFailed, ServiceRuntime, StackPlan, new_secret
 from xmux_sim.topology.kinds import KINDS
 from xmux_sim.topology.model import Service
@@ -128,18 +129,6 @@ def server_config(pod: PodPlan, credentials: Mapping[str, str], plan: StackPlan)
 
 async def _connect(ep: Endpoint) -> Any:
     try:
-        return await nats.connect(
-            f"nats://{ep.address('client')}",
-            user=ep.credentials["user"],
-            password=ep.credentials["password"],
-            connect_timeout=2,
-            allow_reconnect=False,
-            max_reconnect_attempts=0,
-            error_cb=_quiet,
-        )
+        return await nats_connect_once(ep, timeout=2)
     except (TimeoutError, OSError, nats.errors.Error) as exc:
         raise ProbeFailed(f"nats: connect: {exc!r}") from None
-
-
-async def _quiet(_exc: Exception) -> None:
-    """nats-py prints every connection error by default; a probe reports its own."""

@@ -30,6 +30,7 @@ from minio import Minio
 from minio.error import S3Error
 from nats.js.api import Placement, StreamConfig
 
+from xmux_sim.clients import nats_connect_once
 from xmux_sim.services.mongo import MongoRuntime
 from xmux_sim.services.postgres import PostgresRuntime
 from xmux_sim.workload.base import Indeterminate, Refused, WorkloadClient
@@ -192,16 +193,7 @@ class JetStreamPublish(WorkloadClient):
         )
 
     async def _nc(self) -> Any:
-        ep = self.endpoint
-        return await nats.connect(
-            f"nats://{ep.address('client')}",
-            user=ep.credentials["user"],
-            password=ep.credentials["password"],
-            connect_timeout=self.spec.timeout,
-            allow_reconnect=False,
-            max_reconnect_attempts=0,
-            error_cb=_quiet,
-        )
+        return await nats_connect_once(self.endpoint, self.spec.timeout)
 
     def setup(self) -> None:
         async def create() -> None:
@@ -267,10 +259,6 @@ class JetStreamPublish(WorkloadClient):
                 await nc.close()
 
         return asyncio.run(read())
-
-
-async def _quiet(exc: Exception) -> None:
-    """nats-py logs connection errors through this callback; the history records them instead."""
 
 
 def payload(key: str, size: int) -> bytes:
