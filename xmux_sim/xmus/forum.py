@@ -433,7 +433,9 @@ async def load_forum(conn: psycopg.AsyncConnection[Any], seed_no: int, size: str
     return len(threads) + len(posts)
 
 
-async def init(ctx: Context) -> None:
+async def prepare(ctx: Context) -> None:
+    """The forum's tables, seed data and event stream; the forum and the notifier each make sure
+    of them, since either may start first."""
     s = ctx.settings
 
     async def load(conn: psycopg.AsyncConnection[Any]) -> int:
@@ -441,5 +443,9 @@ async def init(ctx: Context) -> None:
 
     await pg_part(ctx.backends, "forum", DDL, load)
     await ensure_stream(await ctx.backends.jetstream())
+
+
+async def init(ctx: Context) -> None:
+    await prepare(ctx)
     forum: Forum = ctx.servicers["forum"]
     ctx.tasks.append(asyncio.get_running_loop().create_task(supervise("outbox relay", forum.relay)))

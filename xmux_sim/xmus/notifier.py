@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any
 
 import grpc.aio
 import psycopg
@@ -21,8 +20,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from xmux_sim.xmus.app import Context, supervise
 from xmux_sim.xmus.backends import BACKEND_ERRORS
 from xmux_sim.xmus.events import DURABLE, STREAM, SUBJECTS, ensure_stream
-from xmux_sim.xmus.forum import DDL, load_forum
-from xmux_sim.xmus.seeding import pg_part
+from xmux_sim.xmus.forum import prepare
 
 log = logging.getLogger("xmus")
 STORE_ERRORS: tuple[type[BaseException], ...] = (*BACKEND_ERRORS, psycopg.Error)
@@ -96,11 +94,5 @@ def register(server: grpc.aio.Server, ctx: Context) -> None:
 
 
 async def init(ctx: Context) -> None:
-    s = ctx.settings
-
-    async def load(conn: psycopg.AsyncConnection[Any]) -> int:
-        return await load_forum(conn, s.seed, s.size)
-
-    await pg_part(ctx.backends, "forum", DDL, load)
-    await ensure_stream(await ctx.backends.jetstream())
+    await prepare(ctx)
     ctx.tasks.append(asyncio.get_running_loop().create_task(supervise("notifier", lambda: consume(ctx))))
