@@ -21,7 +21,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -177,7 +177,7 @@ class ScenarioRunner:
                 run, schedule, state.timeline, horizon, origin=state.workload_t0, say=self.say
             ).start()
             live.active = state.player.active
-            view = status(live.line) if status is not None else _nullcontext()
+            view = status(live.line) if status is not None else nullcontext()
             with view:
                 # The main thread waits the workload out, so Ctrl-C lands here.
                 while not state.stop.wait(0.2):
@@ -478,8 +478,3 @@ def _signals_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-@contextmanager
-def _nullcontext() -> Iterator[None]:
-    yield
