@@ -72,7 +72,9 @@ async def drive(
 
     # Warm up connections (TLS, HTTP/2, nginx upstream keepalive) before measuring.
     await asyncio.gather(*(user(i, time.perf_counter() + 2) for i in range(concurrency)))
-    bursts.clear(), calls.clear(), errors.clear()
+    bursts.clear()
+    calls.clear()
+    errors.clear()
     cpu0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
     await asyncio.gather(*(user(i, t0 + seconds) for i in range(concurrency)))
     wall = time.perf_counter() - t0
@@ -108,10 +110,7 @@ def main() -> None:
     with open_stack(stack, attach=args.attach or False) as run:
         up_s = time.monotonic() - started
         ep = run.endpoint("nginx")
-        env = dict(
-            e.split("=", 1)
-            for e in run.provider.app_container(run.run_id, "user").attrs["Config"]["Env"]  # type: ignore[attr-defined]
-        )
+        env = run.environment("user")
         students = list(seed.students(int(env["XMUS_SEED"]), env["XMUS_SIZE"]))
         results: dict[str, Any] = {}
         for port in args.ports.split(","):

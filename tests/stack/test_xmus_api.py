@@ -14,6 +14,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import grpc
@@ -91,7 +92,7 @@ def test_get_profile_of_another_student_and_of_staff(xmus: Xmus) -> None:
 
 def test_app_start_burst_answers_the_seeded_academic_record(xmus: Xmus) -> None:
     me = xmus.students[3]
-    record: dict[str, Any] = seed.academic_record(xmus.seed, me.campus_id, me.intake_year)  # type: ignore[assignment]
+    record: dict[str, Any] = seed.academic_record(xmus.seed, me.campus_id, me.intake_year)
     # Fired at once, as the app does at start.
     futures = [method.future(req, metadata=xmus.md(me)) for method, req in client.app_start_calls(xmus.stubs)]
     profile, timetable, exams, transcript, courses = (f.result(timeout=10) for f in futures)
@@ -401,7 +402,7 @@ def test_bad_input_gets_a_clear_error_and_writes_nothing(
         (lf.GetDetail, lost_found_pb2.GetDetailReq(id=str(ObjectId())), missing, "ITEM_NOT_FOUND"),
         (
             lf.AddItem,
-            lost_found_pb2.AddItemReq(type=1, name="n" * 65, location="Library"),
+            lost_found_pb2.AddItemReq(type=lost_found_pb2.LOST, name="n" * 65, location="Library"),
             bad,
             "INVALID_ARGUMENT",
         ),
@@ -422,7 +423,7 @@ def test_bad_input_gets_a_clear_error_and_writes_nothing(
         ),
     ]
     for method, request, code, reason in cases:
-        info = rpc_error(lambda m=method, r=request: m(r, metadata=md))
+        info = rpc_error(partial(method, request, metadata=md))
         assert (info.code, info.reason) == (code, reason), info.message
     assert counts() == before
 

@@ -9,9 +9,11 @@ from typing import Any, TypeVar
 
 import grpc
 
+from xmux_sim.providers.base import Run
 from xmux_sim.services.tls import ca_file
 from xmux_sim.xmus import client, seed
 from xmux_sim.xmus.errors import ErrorInfo, error_info
+from xmux_sim.xmus.seed import Student
 
 T = TypeVar("T")
 
@@ -29,22 +31,17 @@ class Xmus:
     size: str
 
     @property
-    def students(self) -> tuple[seed.Student, ...]:
+    def students(self) -> tuple[Student, ...]:
         return seed.students(self.seed, self.size)
 
-    def md(self, who: seed.Student) -> tuple[tuple[str, str], ...]:
+    def md(self, who: Student) -> tuple[tuple[str, str], ...]:
         return client.auth_metadata(who.campus_id, who.password)
 
 
-def connect(run: Any) -> Xmus:
+def connect(run: Run) -> Xmus:
     ep = run.endpoint("nginx")
     ca = str(ca_file(ep.credentials["ca_cert"]))
-    env = dict(
-        e.split("=", 1)
-        for e in run.provider.app_container(run.run_id, _service_of_kind(run, "xmus-user")).attrs["Config"][
-            "Env"
-        ]
-    )
+    env = run.environment(_service_of_kind(run, "xmus-user"))
     return Xmus(
         stubs=client.connect(ep.address("grpc"), ca),
         https=f"https://{ep.address('grpc')}",
@@ -55,7 +52,7 @@ def connect(run: Any) -> Xmus:
     )
 
 
-def _service_of_kind(run: Any, kind: str) -> str:
+def _service_of_kind(run: Run, kind: str) -> str:
     for name, endpoints in run.endpoints.items():
         if endpoints and endpoints[0].kind == kind:
             return str(name)

@@ -6,8 +6,9 @@ seeded student. It does not read gRPC trailers, so a reply counts as answered by
 status; the data bytes per reply show whether real messages came back (an error reply
 has none), and a gRPC call made first checks that the student's calls succeed.
 
-CPU: the load tool's from the rusage of the waited-for child; the stack's from the cgroup
-CPU counters of the run's containers. Their ratio tells which side was the bottleneck.
+CPU: the load tool's from the rusage of the waited-for child; the stack's from the run's
+own account of its processes (`Run.cpu_usage`). Their ratio tells which side was the
+bottleneck.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 from xmux_sim.checkers.latency import quantile
 from xmux_sim.errors import XmuxSimError
 from xmux_sim.load.config import Target
+from xmux_sim.providers.base import Run
 
 __all__ = ["APP_START_PATHS", "CpuMeter", "H2load", "grpc_frame", "parse_h2load"]
 
@@ -34,7 +36,6 @@ APP_START_PATHS = (
     "/xmux.core.aaos.v4.AAOS/GetTranscript",
     "/xmux.core.aaos.v4.AAOS/GetCourses",
 )
-_CGROUP_CPU = Path("/sys/fs/cgroup/cpuacct/docker")
 
 
 def grpc_frame(message: bytes) -> bytes:
@@ -48,33 +49,24 @@ def children_cpu_s() -> float:
 
 
 class CpuMeter:
-    """CPU seconds the run's containers used between ``start()`` and ``stop()``."""
+    """CPU seconds the run's processes used between ``start()`` and ``stop()``.
 
-    def __init__(self, docker_client: Any, run_id: str) -> None:
-        from xmux_sim.providers.docker import labels
+    A process that started meanwhile (a fault's proxy) counts from its start; one that
+    ended meanwhile no longer counts at ``stop()``.
+    """
 
-        self.containers = docker_client.containers.list(filters={"label": f"{labels.RUN}={run_id}"})
+    def __init__(self, run: Run) -> None:
+        self.run = run
         self._t0 = 0.0
-        self._start = 0.0
-
-    def _total_s(self) -> float:
-        total_ns = 0
-        for c in self.containers:
-            path = _CGROUP_CPU / c.id / "cpuacct.usage"
-            try:
-                total_ns += int(path.read_text())
-            except (OSError, ValueError):
-                stats = c.stats(stream=False, one_shot=True)
-                total_ns += int(stats.get("cpu_stats", {}).get("cpu_usage", {}).get("total_usage", 0))
-        return total_ns / 1e9
+        self._start: dict[str, float] = {}
 
     def start(self) -> None:
         self._t0 = time.monotonic()
-        self._start = self._total_s()
+        self._start = self.run.cpu_usage()
 
     def stop(self) -> dict[str, float]:
         seconds = max(time.monotonic() - self._t0, 1e-9)
-        used = self._total_s() - self._start
+        used = sum(s - self._start.get(k, 0.0) for k, s in self.run.cpu_usage().items())
         return {"stack_cpu_s": round(used, 2), "stack_cores": round(used / seconds, 2)}
 
 

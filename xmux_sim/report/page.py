@@ -23,10 +23,11 @@ from xmux_sim.report._format import (
     fmt_t,
     verdict_word,
 )
-from xmux_sim.report.model import PHASES, ExitStatus, Invariant, ProbeResult, RunReport
+from xmux_sim.report.model import PHASES, ExitStatus, Invariant, RunReport
 from xmux_sim.report.results import jsonable
 from xmux_sim.report.series import RunSeries
 from xmux_sim.report.svg import FAULT_FILL, PALETTE, Band, Line, lane_chart, line_chart
+from xmux_sim.timeline import ProbeResult
 
 __all__ = ["render_html"]
 

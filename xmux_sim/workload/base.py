@@ -18,13 +18,16 @@ real client pool would.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any, ClassVar
 
 from xmux_sim.history import Recorder
+from xmux_sim.registry import Registry
 from xmux_sim.scenario.model import ClientSpec
 from xmux_sim.services.base import Endpoint
 from xmux_sim.topology.model import Stack
@@ -52,10 +55,14 @@ class Indeterminate(Exception):
 
 
 class WorkloadClient:
-    """A kind implements connect and attempt; setup, close and final_read as it needs."""
+    """A kind implements connect and attempt; setup, close and final_read as it needs.
 
+    ``kind`` names the client kind a subclass carries out (declared in
+    :data:`~xmux_sim.scenario.kinds.CLIENT_KINDS`); :data:`CLIENTS` finds it by that name.
+    """
+
+    kind: ClassVar[str]
     op: ClassVar[str] = "write"
-    writes: ClassVar[bool] = True
     service_replicas: int = 1
     """Replicas of the client's service in the stack (the runner sets it): what "replicated" means."""
 
@@ -177,3 +184,20 @@ def _cause(exc: BaseException) -> BaseException | str:
     inner = exc.__cause__ or exc
     text = str(inner).strip().splitlines()[0] if str(inner).strip() else ""
     return f"{type(inner).__name__}: {text[:200]}" if text else type(inner).__name__
+
+
+def _implemented(module: ModuleType) -> list[type[WorkloadClient]]:
+    return [
+        cls
+        for cls in vars(module).values()
+        if inspect.isclass(cls)
+        and issubclass(cls, WorkloadClient)
+        and cls.__module__ == module.__name__
+        and "kind" in vars(cls)
+    ]
+
+
+CLIENTS: Registry[type[WorkloadClient]] = Registry(
+    "workload client", ["xmux_sim.workload"], _implemented, lambda cls: (cls.kind,)
+)
+"""Client kind -> the class that carries it out."""
