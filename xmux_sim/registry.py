@@ -8,6 +8,7 @@ Entries can also be added at run time, by a plugin or a test (``with REGISTRY.ad
 from __future__ import annotations
 
 import importlib
+import inspect
 import pkgutil
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
-__all__ = ["Registry", "submodules"]
+__all__ = ["Registry", "declared", "subclasses", "submodules"]
 
 
 def submodules(package: str) -> list[ModuleType]:
@@ -25,6 +26,31 @@ def submodules(package: str) -> list[ModuleType]:
     root = importlib.import_module(package)
     names = sorted(info.name for info in pkgutil.iter_modules(root.__path__) if not info.ispkg)
     return [importlib.import_module(f"{package}.{name}") for name in names]
+
+
+def declared(kind: type[T]) -> Callable[[ModuleType], list[T]]:
+    """Collects the ``kind`` objects a module declares at its top level (a FaultKind, ...)."""
+
+    def collect(module: ModuleType) -> list[T]:
+        return [v for v in vars(module).values() if isinstance(v, kind)]
+
+    return collect
+
+
+def subclasses(base: type[T], marker: str) -> Callable[[ModuleType], list[type[T]]]:
+    """Collects the subclasses of ``base`` a module defines that set ``marker`` themselves."""
+
+    def collect(module: ModuleType) -> list[type[T]]:
+        return [
+            cls
+            for cls in vars(module).values()
+            if inspect.isclass(cls)
+            and issubclass(cls, base)
+            and cls.__module__ == module.__name__
+            and marker in vars(cls)
+        ]
+
+    return collect
 
 
 class Registry(Generic[T]):

@@ -215,7 +215,7 @@ CONVERGENCE = CheckerKind(
     convergence,
     "after each drop-node fault, every other node's router withdraws the dropped node's pod CIDR "
     "within limit_s (from the route samples of every router)",
-    evidence=("samples", "event_t", "expected"),
+    evidence=("faults", "routes", "nodes"),
     args={"limit_s": Arg("seconds from the drop to the last router withdrawing the route", minimum=0)},
     judge=_per_drop,
 )

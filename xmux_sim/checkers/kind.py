@@ -12,16 +12,15 @@ from __future__ import annotations
 import inspect
 import typing
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
-from types import ModuleType
 from typing import Any
 
 from xmux_sim.checkers.verdict import Verdict
 from xmux_sim.history import FinalRead, History
 from xmux_sim.params import Param, ParamType, hinted
-from xmux_sim.registry import Registry
-from xmux_sim.timeline import FaultEvent, FaultWindow, ProbeResult, RouteSample
+from xmux_sim.registry import Registry, declared
+from xmux_sim.timeline import FaultEvent, ProbeResult, RouteSample
 
 __all__ = ["CHECKERS", "FILTERS", "Arg", "CheckerKind", "Judge", "RunEvidence"]
 
@@ -32,6 +31,7 @@ class RunEvidence:
 
     history: History
     final_read: FinalRead = field(default_factory=FinalRead)
+    """What each store holds after recovery."""
     faults: Sequence[FaultEvent] = ()
     probes: Sequence[ProbeResult] = ()
     """Every steady-state probe round."""
@@ -40,18 +40,16 @@ class RunEvidence:
     nodes: Mapping[str, str] = field(default_factory=dict)
     """Node name -> its pod CIDR."""
 
-    @property
-    def fault_windows(self) -> list[FaultWindow]:
-        return [e.window() for e in self.faults]
-
-    def supplied(self, name: str) -> object:
-        """The evidence a checker argument of this name takes (the default judge's lookup)."""
-        if name not in _SUPPLIED:
-            raise KeyError(f"no evidence named {name!r}; evidence: {', '.join(_SUPPLIED)}")
-        return getattr(self, name)
+    def supplied(self, argument: str) -> object:
+        """What a checker's argument of this name takes from the run (for the default judge)."""
+        if argument == "fault_windows":
+            return [e.window() for e in self.faults]
+        if argument not in _FIELDS:
+            raise KeyError(f"no evidence for a checker argument {argument!r}; evidence: {', '.join(_FIELDS)}")
+        return getattr(self, argument)
 
 
-_SUPPLIED = ("history", "final_read", "fault_windows", "probes", "routes")
+_FIELDS = tuple(f.name for f in fields(RunEvidence))
 
 Judge = Callable[[RunEvidence, str, Mapping[str, Any]], Verdict]
 """(the run's evidence, the invariant's name, the file's arguments) -> verdict."""
@@ -73,56 +71,63 @@ class CheckerKind:
     """The pure function: evidence and arguments -> verdict."""
     help: str
     evidence: tuple[str, ...]
-    """Arguments of ``check`` the run supplies (history, final_read, fault_windows, ...)."""
+    """What it takes from a run: fields of RunEvidence (history, final_read, faults, ...)."""
     args: Mapping[str, Arg]
-    """Every argument a file may set: its help line and range."""
+    """Every argument of ``check`` a file may set: its help line and range."""
     judge: Judge | None = None
-    """How the run's evidence becomes ``check``'s arguments; default: ``evidence`` by name."""
+    """How the run's evidence becomes ``check``'s arguments. Default: each argument without a
+    default that a file does not set is taken from the evidence by its name."""
 
     def __post_init__(self) -> None:
-        settable = set(self.params)
-        unknown = set(self.args) - settable
-        undocumented = settable - set(self.args)
-        if unknown or undocumented:
+        signature = inspect.signature(self.check).parameters
+        unknown = [e for e in self.evidence if e not in _FIELDS]
+        if unknown:
+            raise ValueError(f"checker {self.name}: no evidence {unknown}; evidence: {', '.join(_FIELDS)}")
+        missing = [a for a in self.args if a not in signature]
+        unwritable = [a for a in self.args if a in signature and self._hint(a) is None]
+        if missing or unwritable:
             raise ValueError(
-                f"checker {self.name}: args must document exactly its settable arguments "
-                f"(undocumented: {sorted(undocumented)}, unknown: {sorted(unknown)})"
+                f"checker {self.name}: args {missing} are not arguments of {self.check.__name__}, "
+                f"and {unwritable} cannot be written in a file"
             )
 
-    @cached_property
-    def unsettable(self) -> frozenset[str]:
-        """Arguments of ``check`` a file cannot write (a function); they keep their defaults."""
-        hints = typing.get_type_hints(self.check)
-        names = inspect.signature(self.check).parameters
-        return frozenset(
-            n for n in names if n not in self.evidence and n != "name" and hinted(hints[n]) is None
-        )
+    def _hint(self, argument: str) -> ParamType[object] | None:
+        return hinted(typing.get_type_hints(self.check)[argument])
 
     @cached_property
     def params(self) -> dict[str, Param]:
-        """The arguments a scenario file may set, with types from the signature."""
-        hints = typing.get_type_hints(self.check)
+        """The arguments a scenario file may set, with types and defaults from the signature."""
         out: dict[str, Param] = {}
         for name, p in inspect.signature(self.check).parameters.items():
-            if name in self.evidence or name == "name" or name in self.unsettable:
-                continue
-            kind = hinted(hints[name])
-            if kind is None:
-                continue
-            arg = self.args.get(name, Arg(""))
-            out[name] = Param(
-                name,
-                _ranged(kind, arg),
-                arg.help,
-                default=None if p.default is p.empty else p.default,
-                required=p.default is p.empty,
-            )
+            kind = self._hint(name) if name in self.args else None
+            if kind is not None:
+                arg = self.args[name]
+                out[name] = Param(
+                    name,
+                    _ranged(kind, arg),
+                    arg.help,
+                    default=None if p.default is p.empty else p.default,
+                    required=p.default is p.empty,
+                )
         return out
+
+    @cached_property
+    def unsettable(self) -> frozenset[str]:
+        """Arguments with a default a file cannot change (a function): they keep it."""
+        return frozenset(
+            name
+            for name, p in inspect.signature(self.check).parameters.items()
+            if name not in self.args and name != "name" and p.default is not p.empty
+        )
 
     def run(self, evidence: RunEvidence, name: str, kwargs: Mapping[str, Any]) -> Verdict:
         if self.judge is not None:
             return self.judge(evidence, name, kwargs)
-        supplied = {e: evidence.supplied(e) for e in self.evidence}
+        supplied = {
+            arg: evidence.supplied(arg)
+            for arg, p in inspect.signature(self.check).parameters.items()
+            if p.default is p.empty and arg not in self.args
+        }
         return self.check(**supplied, name=name, **kwargs)
 
 
@@ -150,10 +155,6 @@ def _ranged(kind: ParamType[object], arg: Arg) -> ParamType[object]:
     return ParamType(kind.name, read, kind.target)
 
 
-def _declared(module: ModuleType) -> list[CheckerKind]:
-    return [v for v in vars(module).values() if isinstance(v, CheckerKind)]
-
-
 CHECKERS: Registry[CheckerKind] = Registry(
-    "checker", ["xmux_sim.checkers"], _declared, lambda checker: (checker.name,)
+    "checker", ["xmux_sim.checkers"], declared(CheckerKind), lambda checker: (checker.name,)
 )

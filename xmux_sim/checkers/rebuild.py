@@ -127,7 +127,7 @@ REBUILD_TIME = CheckerKind(
     rebuild_time,
     "after each wipe-volume fault, the replica is back in sync (a replication probe passes "
     "again, streak rounds in a row) within limit_s of the loss",
-    evidence=("samples", "fault_windows"),
+    evidence=("faults", "probes"),
     args={
         "probe": Arg("a replication probe's name"),
         "limit_s": Arg("seconds from the loss to back in sync", minimum=0),

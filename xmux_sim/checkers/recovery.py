@@ -182,7 +182,7 @@ RECOVERY_TIME = CheckerKind(
     "recovery-time",
     recovery_time,
     "after each fault is healed, the operations are healthy again (streak in a row) within limit_s",
-    evidence=("history", "fault_windows"),
+    evidence=("history", "faults"),
     args={
         "limit_s": Arg("seconds from the heal to the first of the healthy streak", minimum=0),
         "streak": Arg("healthy operations in a row that count as recovered", minimum=1),

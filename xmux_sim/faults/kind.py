@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any
 
 from xmux_sim.params import Param
-from xmux_sim.registry import Registry
+from xmux_sim.registry import Registry, declared
 
 __all__ = ["FAULT_KINDS", "FaultKind", "FaultSpecError"]
 
@@ -73,10 +72,6 @@ def _key_part(value: object) -> str:
     return ",".join(sorted(value)) if isinstance(value, tuple | list) else str(value)
 
 
-def _declared(module: ModuleType) -> list[FaultKind]:
-    return [v for v in vars(module).values() if isinstance(v, FaultKind)]
-
-
 FAULT_KINDS: Registry[FaultKind] = Registry(
-    "fault kind", ["xmux_sim.faults.kinds"], _declared, lambda kind: (kind.name,)
+    "fault kind", ["xmux_sim.faults.kinds"], declared(FaultKind), lambda kind: (kind.name,)
 )

@@ -1,10 +1,10 @@
 """Providers realise a stack; they are the only code that talks to Docker (or Kubernetes).
 
 A provider is a package here, registered by being one: ``xmux_sim.providers.NAME``
-exports ``provider(progress) -> Provider`` and ``fault_kinds() -> frozenset[str]`` (the
-fault kinds it implements), and imports its engine's libraries only when ``provider``
-is called. Everything else chooses a provider by name through :func:`open_provider` and
-uses the protocols of :mod:`xmux_sim.providers.base`.
+exports ``make_provider(progress) -> Provider`` and ``fault_kinds() -> frozenset[str]``
+(the fault kinds it implements), and imports its engine's libraries only when
+``make_provider`` is called. Everything else chooses a provider by name through
+:func:`open_provider` and uses the protocols of :mod:`xmux_sim.providers.base`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pkgutil
 from types import ModuleType
 
 from xmux_sim.errors import XmuxSimError
-from xmux_sim.providers.base import Progress, Provider
+from xmux_sim.providers.base import Progress, Provider, ProviderFactory
 
 __all__ = ["DEFAULT", "implemented_fault_kinds", "open_provider", "provider_names"]
 
@@ -33,8 +33,8 @@ def _package(name: str) -> ModuleType:
 
 
 def open_provider(name: str = DEFAULT, progress: Progress | None = None) -> Provider:
-    provider: Provider = _package(name).provider(progress)
-    return provider
+    factory: ProviderFactory = _package(name).make_provider
+    return factory(progress)
 
 
 def implemented_fault_kinds(name: str) -> frozenset[str]:

@@ -223,4 +223,4 @@ class Provider(Protocol):
 
 
 ProviderFactory = Callable[[Progress | None], Provider]
-"""What a provider package exports as ``provider`` (see :func:`xmux_sim.providers.open_provider`)."""
+"""What a provider package exports as ``make_provider`` (see :func:`xmux_sim.providers.open_provider`)."""

@@ -20,7 +20,6 @@ FLAVOUR_IMAGES = {"secantusdb": "mongo", "ferretdb": "ferretdb"}
 
 
 class MongoRuntime(ServiceRuntime):
-    kind = "mongo"
     data_dir = "/var/lib/xmux/mongo"
     startup_timeout = 90.0
 
@@ -28,11 +27,6 @@ class MongoRuntime(ServiceRuntime):
         # Asked before anything of a run is created, so a stack it cannot run starts nothing.
         refuse_replica_set(service)
         return FLAVOUR_IMAGES.get(service.flavour or "secantusdb", "mongo")
-
-    def metrics_endpoint(self, service: Service) -> tuple[str, str] | None:
-        if service.flavour == "official":
-            return None
-        return ("metrics", "/debug/metrics" if service.flavour == "ferretdb" else "/metrics")
 
     def credentials(self, service: Service) -> dict[str, str]:
         return {"user": "xmux", "password": new_secret(), "database": str(service.config["database"])}

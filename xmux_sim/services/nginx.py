@@ -23,27 +23,18 @@ from typing import Any
 from xmux_sim.services.base import Endpoint, PodPlan, ServiceRuntime, StackPlan
 from xmux_sim.services.http_probe import expect_ok
 from xmux_sim.services.tls import ca_file, new_run_pki
-from xmux_sim.topology.kinds import KINDS
+from xmux_sim.topology.kinds import KINDS, XMUS
 from xmux_sim.topology.model import Service
 
 HEALTH_BODY = "xmux-sim nginx ok"
 TLS_CERT = "/etc/nginx/tls/server.crt"
 TLS_KEY = "/etc/nginx/tls/server.key"
 
-# gRPC package prefix -> the XMUS kind serving it. AuthInternal (xmux.core.auth.v4) is
-# internal and deliberately not routed.
-GRPC_ROUTES: Mapping[str, str] = {
-    "xmux.core.user.v4.": "xmus-user",
-    "xmux.core.aaos.v4.": "xmus-aaos",
-    "xmux.forum.v4.": "xmus-forum",
-    "xmux.lost_found.v4.": "xmus-lost-found",
-    "xmux.core.oss.v4.": "xmus-oss",
-}
+# gRPC package prefix -> the XMUS kind serving it, as each kind declares.
+GRPC_ROUTES: Mapping[str, str] = {prefix: kind for kind, x in XMUS.items() for prefix in x.grpc}
 # HTTP path -> (kind, container port name); "=" marks an exact match.
-REST_ROUTES: tuple[tuple[str, str, str], ...] = (
-    ("/v2/", "xmus-v2", "http"),
-    ("= /test", "xmus-v2", "http"),
-    ("/v4/oss/", "xmus-oss", "http"),
+REST_ROUTES: tuple[tuple[str, str, str], ...] = tuple(
+    (path, kind, "http") for kind, x in XMUS.items() for path in x.rest
 )
 
 
@@ -153,9 +144,6 @@ server {{
 
 
 class NginxRuntime(ServiceRuntime):
-    kind = "nginx"
-    metrics = ("metrics", "/metrics")
-
     def credentials(self, service: Service) -> dict[str, str]:
         return new_run_pki(service.name)
 

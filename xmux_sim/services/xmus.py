@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Mapping
-from functools import cache
 from string import Template
 from typing import Any
 
@@ -18,22 +17,9 @@ import grpc
 
 from xmux_sim.errors import XmuxSimError
 from xmux_sim.services.base import Endpoint, PodPlan, ProbeFailed, ServiceRuntime, StackPlan
-from xmux_sim.topology.kinds import KINDS, XMUS_SERVICES
+from xmux_sim.topology.kinds import KINDS
 from xmux_sim.topology.model import Service
 from xmux_sim.xmus import bundle
-
-# What each service connects to, beyond the auth service that all but auth and the notifier ask.
-NEEDS: Mapping[str, tuple[str, ...]] = {
-    "auth": ("postgres",),
-    "user": ("postgres",),
-    "aaos": ("mongo",),
-    "forum": ("postgres", "nats"),
-    "notifier": ("postgres", "nats"),
-    "lost_found": ("mongo",),
-    "oss": ("minio",),
-    "v2": ("postgres",),
-}
-ASKS_AUTH = frozenset(NEEDS) - {"auth", "notifier"}
 
 
 def _first_of_kind(plan: StackPlan, kind: str) -> tuple[Service, PodPlan] | None:
@@ -52,9 +38,18 @@ def _require(plan: StackPlan, kind: str, who: str) -> tuple[Service, PodPlan, Ma
 
 
 class XmusRuntime(ServiceRuntime):
-    service_name: str = ""
     startup_timeout = 120.0  # the first replica may load seed data (10,000 students: seconds)
-    metrics = ("metrics", "/metrics")
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        declared = self.info.xmus
+        if declared is None:
+            raise TypeError(f"service kind {kind} is not an XMUS service")
+        self.service = declared
+
+    @property
+    def service_name(self) -> str:
+        return self.service.serves
 
     def command(self, pod: PodPlan) -> list[str] | None:
         # A swapped-in image keeps its own command.
@@ -75,7 +70,7 @@ class XmusRuntime(ServiceRuntime):
         if "http" in self.info.ports:
             env["XMUS_HTTP_PORT"] = str(self.info.ports["http"])
         who = pod.service.name
-        for kind in NEEDS[self.service_name]:
+        for kind in self.service.needs:
             svc, peer, creds = _require(plan, kind, who)
             port = KINDS[kind].ports
             if kind == "postgres":
@@ -96,7 +91,7 @@ class XmusRuntime(ServiceRuntime):
                 env["XMUS_MINIO_ACCESS_KEY"] = creds["access_key"]
                 env["XMUS_MINIO_SECRET_KEY"] = creds["secret_key"]
                 env["XMUS_MINIO_BUCKET"] = str(svc.config["bucket"])
-        if self.service_name in ASKS_AUTH:
+        if self.service.asks_auth:
             auth = [
                 p for s in plan.stack.services.values() if s.kind == "xmus-auth" for p in plan.pods_of(s.name)
             ]
@@ -151,15 +146,3 @@ def health_check(address: str, timeout: float = 2.0) -> None:
             raise ProbeFailed(f"health check of {address}: {exc.code().name}") from None
     if reply.status != health_pb2.HealthCheckResponse.SERVING:
         raise ProbeFailed(f"{address} is {health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)}")
-
-
-@cache
-def xmus_runtime(kind: str) -> XmusRuntime:
-    if kind not in XMUS_SERVICES:
-        raise KeyError(kind)
-    base = NotifierRuntime if kind == "xmus-notifier" else XmusRuntime
-    cls = type(
-        f"XmusRuntime_{XMUS_SERVICES[kind]}", (base,), {"kind": kind, "service_name": XMUS_SERVICES[kind]}
-    )
-    runtime: XmusRuntime = cls()
-    return runtime

@@ -18,16 +18,14 @@ real client pool would.
 from __future__ import annotations
 
 import contextlib
-import inspect
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any, ClassVar
 
 from xmux_sim.history import Recorder
-from xmux_sim.registry import Registry
+from xmux_sim.registry import Registry, subclasses
 from xmux_sim.scenario.model import ClientSpec
 from xmux_sim.services.base import Endpoint
 from xmux_sim.topology.model import Stack
@@ -186,18 +184,7 @@ def _cause(exc: BaseException) -> BaseException | str:
     return f"{type(inner).__name__}: {text[:200]}" if text else type(inner).__name__
 
 
-def _implemented(module: ModuleType) -> list[type[WorkloadClient]]:
-    return [
-        cls
-        for cls in vars(module).values()
-        if inspect.isclass(cls)
-        and issubclass(cls, WorkloadClient)
-        and cls.__module__ == module.__name__
-        and "kind" in vars(cls)
-    ]
-
-
 CLIENTS: Registry[type[WorkloadClient]] = Registry(
-    "workload client", ["xmux_sim.workload"], _implemented, lambda cls: (cls.kind,)
+    "workload client", ["xmux_sim.workload"], subclasses(WorkloadClient, "kind"), lambda cls: (cls.kind,)
 )
 """Client kind -> the class that carries it out."""

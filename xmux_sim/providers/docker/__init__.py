@@ -5,7 +5,7 @@ from __future__ import annotations
 from xmux_sim.providers.base import Progress, Provider
 
 
-def provider(progress: Progress | None = None) -> Provider:
+def make_provider(progress: Progress | None = None) -> Provider:
     # Imported here: choosing a provider by name must not load every engine's SDK.
     from xmux_sim.providers.docker.provider import DockerProvider
 

@@ -6,9 +6,6 @@ kinds it carries out in ``implements``, and :data:`DOCKER_FAULTS` finds it by th
 
 from __future__ import annotations
 
-import inspect
-from types import ModuleType
-
 import docker
 
 from xmux_sim.faults.base import ActiveFault, FaultError
@@ -17,25 +14,18 @@ from xmux_sim.faults.spec import FaultSpec, FaultSpecError
 from xmux_sim.providers.docker.faults import ledger
 from xmux_sim.providers.docker.faults.core import DockerFault
 from xmux_sim.providers.docker.faults.targets import RunTargets
-from xmux_sim.registry import Registry
+from xmux_sim.registry import Registry, subclasses
 from xmux_sim.timeline import Timeline
 
 __all__ = ["DOCKER_FAULTS", "DockerFaults"]
 
 
-def _implemented(module: ModuleType) -> list[type[DockerFault]]:
-    return [
-        cls
-        for cls in vars(module).values()
-        if inspect.isclass(cls)
-        and issubclass(cls, DockerFault)
-        and cls.__module__ == module.__name__
-        and "implements" in vars(cls)
-    ]
-
-
 DOCKER_FAULTS: Registry[type[DockerFault]] = Registry(
-    "docker fault implementation", [__name__], _implemented, lambda cls: cls.implements
+    "docker fault implementation",
+    [__name__],
+    # mypy objects to an abstract class as type[T]; only concrete subclasses are collected.
+    subclasses(DockerFault, "implements"),  # type: ignore[type-abstract]
+    lambda cls: cls.implements,
 )
 
 
