@@ -24,9 +24,6 @@ T = TypeVar("T")
 
 __all__ = [
     "BOOL",
-    "FLOAT",
-    "INT",
-    "NAME",
     "NAMES",
     "NODE",
     "POD",
@@ -86,12 +83,12 @@ class Param:
         return self.type.read(value)
 
     def doc(self) -> str:
-        """The parameter as a reference table lists it: `name` [default], (required) or plain."""
+        """The parameter as a reference table lists it: `name` [default] or (required), its type."""
         if self.required:
-            return f"`{self.name}` (required)"
+            return f"`{self.name}` (required; {self.type.name})"
         if self.default is not None:
-            return f"`{self.name}` [{_plain(self.default)}]"
-        return f"`{self.name}`"
+            return f"`{self.name}` [{_plain(self.default)}] ({self.type.name})"
+        return f"`{self.name}` ({self.type.name})"
 
 
 def _plain(value: object) -> str:
@@ -146,8 +143,6 @@ def float_at_least(minimum: float | None = None) -> ParamType[float]:
 
 
 TEXT = ParamType("a string", _text)
-INT = int_at_least()
-FLOAT = float_at_least()
 SCALAR = ParamType("a single value", _scalar)
 
 
@@ -219,7 +214,6 @@ def choice(*options: str) -> ParamType[str]:
     return ParamType(" | ".join(options), read)
 
 
-NAME = ParamType("a name", _name)
 NODE = ParamType("a node name", _name, target="node")
 SERVICE = ParamType("a service name", _name, target="service")
 POD = ParamType("a pod (SERVICE-REPLICA)", _pod, target="pod")

@@ -152,7 +152,11 @@ def _ranged(kind: ParamType[object], arg: Arg) -> ParamType[object]:
                 raise ValueError(f"{out} is above the maximum {arg.maximum:g}")
         return out
 
-    return ParamType(kind.name, read, kind.target)
+    if arg.minimum is not None and arg.maximum is not None:
+        bound = f" between {arg.minimum:g} and {arg.maximum:g}"
+    else:
+        bound = f" >= {arg.minimum:g}" if arg.minimum is not None else f" <= {arg.maximum:g}"
+    return ParamType(kind.name + bound, read, kind.target)
 
 
 CHECKERS: Registry[CheckerKind] = Registry(
