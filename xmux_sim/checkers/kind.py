@@ -20,7 +20,7 @@ from xmux_sim.checkers.verdict import Verdict
 from xmux_sim.history import FinalRead, History
 from xmux_sim.params import Param, ParamType, hinted
 from xmux_sim.registry import Registry, declared
-from xmux_sim.timeline import FaultEvent, ProbeResult, RouteSample
+from xmux_sim.timeline import AlertEvent, FaultEvent, ProbeResult, RouteSample
 
 __all__ = ["CHECKERS", "FILTERS", "Arg", "CheckerKind", "Judge", "RunEvidence"]
 
@@ -39,6 +39,12 @@ class RunEvidence:
     """Route samples of every node's router (empty on a one-node stack)."""
     nodes: Mapping[str, str] = field(default_factory=dict)
     """Node name -> its pod CIDR."""
+    alerts: Sequence[AlertEvent] = ()
+    """What Alertmanager notified the harness of (and what was active when it began listening)."""
+    alert_watch: tuple[float, float] | None = None
+    """When the harness listened for notifications; None: the stack has no Alertmanager."""
+    alert_rules: frozenset[str] | None = None
+    """Alert names the stack's rule files define; None: not known."""
 
     def supplied(self, argument: str) -> object:
         """What a checker's argument of this name takes from the run (for the default judge)."""
@@ -62,6 +68,10 @@ class Arg:
     help: str
     minimum: float | None = None
     maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    """The values a text argument may take."""
+    check: Callable[[object], None] | None = None
+    """Raises ValueError for a value the type allows but the checker cannot use (a bad selector)."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +87,8 @@ class CheckerKind:
     judge: Judge | None = None
     """How the run's evidence becomes ``check``'s arguments. Default: each argument without a
     default that a file does not set is taken from the evidence by its name."""
+    validate: Callable[[Mapping[str, Any]], str | None] | None = None
+    """Rules between the arguments a file set: the problem, or None (checked when the file loads)."""
 
     def __post_init__(self) -> None:
         signature = inspect.signature(self.check).parameters
@@ -140,11 +152,15 @@ FILTERS = {
 
 
 def _ranged(kind: ParamType[object], arg: Arg) -> ParamType[object]:
-    if arg.minimum is None and arg.maximum is None:
+    if arg.minimum is None and arg.maximum is None and not arg.choices and arg.check is None:
         return kind
 
     def read(value: object) -> object:
         out = kind.read(value)
+        if arg.choices and out not in arg.choices:
+            raise ValueError(f"{out!r} is not one of: {', '.join(arg.choices)}")
+        if arg.check is not None and out is not None:
+            arg.check(out)
         if isinstance(out, int | float) and not isinstance(out, bool):
             if arg.minimum is not None and out < arg.minimum:
                 raise ValueError(f"{out} is below the minimum {arg.minimum:g}")
@@ -152,10 +168,14 @@ def _ranged(kind: ParamType[object], arg: Arg) -> ParamType[object]:
                 raise ValueError(f"{out} is above the maximum {arg.maximum:g}")
         return out
 
+    if arg.choices:
+        return ParamType(" | ".join(arg.choices), read, kind.target)
     if arg.minimum is not None and arg.maximum is not None:
         bound = f" between {arg.minimum:g} and {arg.maximum:g}"
-    else:
+    elif arg.minimum is not None or arg.maximum is not None:
         bound = f" >= {arg.minimum:g}" if arg.minimum is not None else f" <= {arg.maximum:g}"
+    else:
+        bound = ""
     return ParamType(kind.name + bound, read, kind.target)
 
 

@@ -538,6 +538,9 @@ class _Parser:
         for name, param in params.items():
             if param.required and name not in kwargs:
                 raise self.doc.error(path, f"missing field {name!r}; {checker} needs it")
+        problem = declared.validate(kwargs) if declared.validate is not None else None
+        if problem:
+            raise self.doc.error(path, problem)
         if kwargs.get("store") is not None:
             self.known_stores(checker, kwargs["store"], (*path, "store"), workload, steady)
         return Invariant(name=self.name((*path, "name")), checker=checker, kwargs=kwargs, **self.where(path))

@@ -12,6 +12,8 @@ from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 from typing import Any
 
+from xmux_sim.topology.alerts import AlertSettings
+
 
 @dataclass(frozen=True)
 class BgpSettings:
@@ -81,6 +83,8 @@ class Stack:
     services: Mapping[str, Service]
     network: NetworkSettings = field(default_factory=NetworkSettings)
     source: Path | None = None
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    """The rules Prometheus evaluates and Alertmanager's timers (used when the stack has them)."""
 
     @property
     def routed(self) -> bool:

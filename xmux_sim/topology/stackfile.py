@@ -12,6 +12,7 @@ from ipaddress import IPv4Network
 from pathlib import Path
 from typing import Any
 
+from xmux_sim.topology.alerts import parse_duration, read_alert_settings
 from xmux_sim.topology.kinds import KINDS
 from xmux_sim.topology.model import BgpSettings, NetworkSettings, Node, Service, Stack
 from xmux_sim.topology.yamldoc import KeyPath, Reader, YamlDoc
@@ -36,14 +37,16 @@ def parse_stack(text: str, source: str = "<stack>") -> Stack:
 
 def build_stack(doc: YamlDoc, source: Path | None) -> Stack:
     r = Reader(doc)
-    r.mapping((), allowed=("name", "network", "nodes", "services"), required=("name", "services"))
+    r.mapping((), allowed=("name", "network", "nodes", "services", "alerts"), required=("name", "services"))
     name = r.string(("name",))
     if not NAME.match(name):
         raise doc.error(("name",), "expected lower-case letters, digits and '-', starting with a letter")
     network = _network(r)
     nodes = _nodes(r, network)
     services = _services(r, nodes)
-    return Stack(name=name, nodes=nodes, services=services, network=network, source=source)
+    alerts = read_alert_settings(r, source.parent if source is not None else Path.cwd())
+    _check_alerting(r, services)
+    return Stack(name=name, nodes=nodes, services=services, network=network, source=source, alerts=alerts)
 
 
 def _network(r: Reader) -> NetworkSettings:
@@ -200,6 +203,32 @@ def _publish(
     for port_name in given:
         result[port_name] = r.integer((*path, port_name), minimum=0, maximum=65535)
     return result
+
+
+def _check_alerting(r: Reader, services: dict[str, Service]) -> None:
+    """Alert settings and Alertmanager are for a Prometheus to use: without one they would do nothing."""
+    managers = [s for s in services.values() if s.kind == "alertmanager"]
+    if len(managers) > 1:
+        raise r.doc.error(
+            ("services", managers[1].name), "one alertmanager per stack: each would notify every alert again"
+        )
+    for svc in services.values():
+        if svc.kind == "prometheus":
+            path = ("services", svc.name, "config", "scrape_interval")
+            try:
+                if parse_duration(svc.config["scrape_interval"]) < 0.1:
+                    raise ValueError("expected at least 100ms")
+            except ValueError as exc:
+                raise r.doc.error(path, str(exc)) from None
+    if any(s.kind == "prometheus" for s in services.values()):
+        return
+    if r.has(("alerts",)):
+        raise r.doc.error(("alerts",), "the stack has no prometheus service to evaluate alert rules")
+    for svc in services.values():
+        if svc.kind == "alertmanager":
+            raise r.doc.error(
+                ("services", svc.name, "kind"), "alertmanager needs a prometheus service that sends it alerts"
+            )
 
 
 def _check_host_ports(r: Reader, services: dict[str, Service]) -> None:

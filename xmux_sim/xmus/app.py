@@ -66,7 +66,7 @@ def rpc(fn: Handler[Req, Resp]) -> Handler[Req, Resp]:
         else:
             metrics.observe(method, "OK", time.monotonic() - started)
             return result
-        metrics.observe(method, error.reason, time.monotonic() - started)
+        metrics.observe(method, error.reason, time.monotonic() - started, server_error=error.code >= 500)
         await context.abort(
             error.grpc_code, error.message, trailing_metadata=((DETAILS_KEY, error.status_details()),)
         )
