@@ -155,7 +155,25 @@ def cmd_status(args: argparse.Namespace) -> int:
         out.print(
             f"[yellow]active fault[/] {fault['id']}: {fault['description']} (since {fault['injected_at']})"
         )
+    _print_alerts(status)
     return 0
+
+
+def _print_alerts(status: RunStatus) -> None:
+    """The alerts the stack's Alertmanager holds active, one line each."""
+    from xmux_sim.timeline import alert_title
+
+    for name, svc in status["services"].items():
+        if "firing_error" in svc:
+            out.print(
+                f"[yellow]{name}: alerts unknown[/] ({svc['firing_error']})", markup=True, soft_wrap=True
+            )
+        for alert in svc.get("firing") or ():
+            title = alert_title(alert["alert"], alert["labels"])
+            summary = f": {alert['summary']}" if alert["summary"] else ""
+            out.print(f"[red]firing alert[/] {title} (since {alert['since']}){summary}", soft_wrap=True)
+        if "firing" in svc and not svc["firing"]:
+            out.print(f"[green]no alert firing[/] ({name})")
 
 
 def cmd_down(args: argparse.Namespace) -> int:
@@ -318,6 +336,7 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from xmux_sim.services import runtime_for
     from xmux_sim.topology import load_stack
 
     stack = load_stack(args.file)
@@ -325,6 +344,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"{args.file}: stack {stack.name!r}, {len(stack.nodes)} node(s), services: "
         f"{', '.join(f'{s.name} ({s.kind} x{s.replicas})' for s in stack.services.values())}"
     )
+    user_rules = [str(f.path) for f in stack.alerts.rule_files if not f.builtin]
+    if user_rules:
+        # The rule files' expressions are Prometheus' to judge: promtool, in the stack's image.
+        tool = _provider().images.run_tool
+        for svc in stack.services.values():
+            runtime_for(svc.kind).preflight(svc, stack, tool)
+        out.print(f"rule files accepted by promtool: {', '.join(user_rules)}")
     return 0
 
 

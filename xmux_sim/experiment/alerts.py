@@ -120,13 +120,24 @@ class AlertWatch:
             self.say(f"still active when the experiment starts: {', '.join(firing[:5])}")
 
     def settle(self, invariants: Sequence[Invariant], workload_end: float, holds: Callable[[], bool]) -> None:
-        """Listen until every ``alert`` invariant's bounds have passed, or ``holds()`` says all hold."""
+        """Listen until every ``alert`` invariant's bounds have passed. ``must: fire`` invariants
+        may end it early, once ``holds()`` says they all hold; silence takes its full time."""
         faults = self.timeline.events
-        until = max((listen_until(inv.kwargs, faults, workload_end) for inv in invariants), default=0.0)
-        until = min(until, self.timeline.clock.now() + MAX_SETTLE_S)
-        if self.timeline.clock.now() < until and not holds():
-            self.say(f"listening for alert notifications until {until:.0f}s of the run")
-            while self.timeline.clock.now() < until and not holds():
+        now = self.timeline.clock.now
+
+        def deadline(which: Sequence[Invariant]) -> float:
+            until = max((listen_until(inv.kwargs, faults, workload_end) for inv in which), default=0.0)
+            return min(until, now() + MAX_SETTLE_S)
+
+        silent = deadline([inv for inv in invariants if inv.kwargs.get("must") == "stay-silent"])
+        until = max(silent, deadline(invariants))
+
+        def done() -> bool:
+            return now() >= until or (now() >= silent and holds())
+
+        if not done():
+            self.say(f"listening for alert notifications until {until:.0f}s of the run at most")
+            while not done():
                 time.sleep(0.5)
 
     @property

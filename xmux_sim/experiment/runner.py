@@ -240,11 +240,12 @@ class ScenarioRunner:
         return [inv for inv in self.scenario.invariants if inv.checker == "alert"]
 
     def _alerts_hold(self, state: _RunState) -> bool:
-        """Every alert invariant holds on what has been heard so far (nothing more to wait for)."""
+        """Every ``must: fire`` alert invariant holds on what has been heard so far."""
         evidence = state.evidence()
         return all(
             CHECKERS[inv.checker].run(evidence, inv.name, inv.kwargs).holds
             for inv in self._alert_invariants()
+            if inv.kwargs.get("must", "fire") == "fire"
         )
 
     def _steady(self, run: Run, state: _RunState, phase: Phase, timeout: float) -> bool:
