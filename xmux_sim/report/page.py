@@ -121,7 +121,8 @@ def _marks(report: RunReport) -> list[Mark]:
         Mark(
             a.t,
             ALERT_FIRED if a.status is AlertStatus.firing else ALERT_RESOLVED,
-            f"{a.title} {a.status.value} at {fmt_t(a.t)}" + (f": {a.summary}" if a.summary else ""),
+            f"{a.title} {'fired' if a.status is AlertStatus.firing else 'resolved'} at {fmt_t(a.t)}"
+            + (f": {a.summary}" if a.summary else ""),
         )
         for a in report.alerts
         if not a.active_at_start

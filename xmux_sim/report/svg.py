@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 FAULT_FILL: Final = "#fde2b3"
-ALERT_FIRED: Final = "#cf222e"
+ALERT_FIRED: Final = "#9a0f5a"  # not the failed-ops red: the marks sit over that line
 ALERT_RESOLVED: Final = "#1a7f37"
 FAULT_EDGE: Final = "#e59a2f"
 OK_MARK: Final = "#2da44e"
