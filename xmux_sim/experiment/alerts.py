@@ -100,24 +100,25 @@ class AlertWatch:
             )
 
     def await_quiet(self, timeout: float = QUIET_TIMEOUT_S) -> None:
-        """Wait until Alertmanager holds no active alert, then mark the start of listening."""
+        """Wait until Alertmanager holds no active alert, then mark the start of listening; what is
+        still active then goes on the timeline as active at the start."""
         deadline = time.monotonic() + timeout
-        firing: list[str] = []
         while True:
+            problem = ""
             try:
                 active = active_alerts(self.run.endpoint(self.service), self.timeline.clock.now())
             except ProbeFailed as exc:
-                active, firing = [], [str(exc)]
-            else:
-                firing = [a.title for a in active]
-            if not firing or time.monotonic() >= deadline:
+                active, problem = [], str(exc)
+            if not (active or problem) or time.monotonic() >= deadline:
                 break
             time.sleep(1.0)
         self.start_t = self.timeline.clock.now()
         for event in active:
             self.timeline.alerted(event)
-        if firing:
-            self.say(f"still active when the experiment starts: {', '.join(firing[:5])}")
+        if active:
+            self.say(f"still active when the experiment starts: {', '.join(a.title for a in active[:5])}")
+        if problem:
+            self.say(f"Alertmanager's active alerts could not be read: {problem}")
 
     def settle(self, invariants: Sequence[Invariant], workload_end: float, holds: Callable[[], bool]) -> None:
         """Listen until every ``alert`` invariant's bounds have passed. ``must: fire`` invariants
