@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import docker
 import pytest
 
+from tests.stack.conftest import status_json
 from xmux_sim.errors import StackFileError
 from xmux_sim.experiment import RunOptions, ScenarioRunner
+from xmux_sim.faults.spec import FaultSpec
 from xmux_sim.providers.docker.provider import DockerProvider, DockerRun
 from xmux_sim.report import ExitStatus, RunReport
 from xmux_sim.scenario import parse_scenario
@@ -263,3 +267,31 @@ def test_a_wiped_replica_fires_the_replica_alert(astack: DockerRun, stack_file: 
     ]
     assert firing and not firing[0].active_at_start, "delivered by Alertmanager during the run"
     assert firing[0].labels["service"] == "postgres"
+
+
+def test_status_shows_the_alerts_firing_in_a_running_stack(astack: DockerRun, stack_file: Path) -> None:
+    stack = load_stack(stack_file)
+    bound = detection_bound(stack, "ServiceDown")
+    fault = astack.faults().inject(FaultSpec.parse("kill", {"pod": "postgres-2"}))
+    try:
+        deadline = time.monotonic() + bound
+        firing: list[dict[str, Any]] = []
+        while time.monotonic() < deadline and not firing:
+            firing = [
+                a
+                for a in status_json(astack.run_id)["services"]["alertmanager"]["firing"]
+                if a["alert"] == "ServiceDown" and a["labels"].get("replica") == "2"
+            ]
+            time.sleep(1)
+        assert firing, f"no ServiceDown for postgres-2 within {bound:g} s"
+        assert firing[0]["labels"]["service"] == "postgres" and firing[0]["since"]
+        shown = subprocess.run(
+            [sys.executable, "-m", "xmux_sim.cli", "status", "--run", astack.run_id],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout
+        assert "firing alert ServiceDown{node=node-3, replica=2, service=postgres}" in " ".join(shown.split())
+    finally:
+        fault.heal()

@@ -113,7 +113,7 @@ class _RunState:
     alerts: AlertWatch | None = None
 
     def evidence(self) -> RunEvidence:
-        watched = self.alerts is not None
+        watch = self.alerts
         return RunEvidence(
             history=self.recorder.snapshot(),
             final_read=self.final_read,
@@ -122,8 +122,8 @@ class _RunState:
             routes=tuple(self.route_samples),
             nodes={n.name: str(n.cidr) for n in self.stack.nodes},
             alerts=self.timeline.alerts,
-            alert_watch=self.alerts.window if self.alerts is not None else None,
-            alert_rules=frozenset(self.stack.alerts.alerts) if watched else None,
+            alert_watch=None if watch is None else watch.window,
+            alert_rules=None if watch is None else frozenset(self.stack.alerts.alerts),
         )
 
 
