@@ -1,21 +1,29 @@
-"""The `xmux-sim` command line."""
+"""The `xmux-sim` command line.
+
+Every option a file could also set is read by the file's own declared type (the same
+rules, the same messages), so bad input stops the command before anything starts. Errors
+are printed as plain text: what a user wrote is never read as markup. An unexpected
+exception ends in one line and exit 2; ``--debug`` adds its traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from xmux_sim.errors import XmuxSimError
+from xmux_sim.errors import UsageError, XmuxSimError
+from xmux_sim.params import SEED, option
 
 if TYPE_CHECKING:
     from xmux_sim.providers.base import Provider, RunStatus
@@ -26,8 +34,21 @@ console = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def plain(text: str) -> Text:
+    """User text as it is: no markup, no emoji codes, control characters shown as escapes."""
+    return Text(_CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text))
+
+
+def _error(message: str) -> None:
+    # Never wrapped: a file:line: field message must stay one copyable line.
+    console.print(Text.assemble(("error: ", "red"), plain(message)), soft_wrap=True, highlight=False)
+
+
 def _progress(line: str) -> None:
-    console.log(line, markup=False)
+    console.log(plain(line))
 
 
 def _provider() -> Provider:
@@ -152,9 +173,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     if any(node["router"] for node in status["nodes"].values()):
         out.print(_nodes_table(status))
     for fault in status["faults"]:
-        out.print(
-            f"[yellow]active fault[/] {fault['id']}: {fault['description']} (since {fault['injected_at']})"
-        )
+        line = f" {fault['id']}: {fault['description']} (since {fault['injected_at']})"
+        out.print(Text.assemble(("active fault", "yellow"), plain(line)))
     return 0
 
 
@@ -193,7 +213,11 @@ def cmd_smoke(args: argparse.Namespace) -> int:
     )
     for r in results:
         table.add_row(
-            r.service, r.check, "[green]ok[/]" if r.ok else "[red]FAILED[/]", f"{r.seconds:.2f}s", r.detail
+            r.service,
+            r.check,
+            "[green]ok[/]" if r.ok else "[red]FAILED[/]",
+            f"{r.seconds:.2f}s",
+            plain(r.detail),
         )
     out.print(table)
     failed = [r for r in results if not r.ok]
@@ -211,7 +235,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     path = args.file or default_scenario_path()
     scenario = load_scenario(path)
-    options = RunOptions(seed=args.seed, report_dir=Path(args.report_dir), keep=args.keep, attach=args.attach)
+    options = RunOptions(seed=args.seed, report_dir=args.report_dir, keep=args.keep, attach=args.attach)
 
     def live(line: Callable[[], str]) -> Live:
         return Live(get_renderable=lambda: Text(line(), style="bold"), console=console, refresh_per_second=4)
@@ -220,9 +244,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if outcome.report is not None:
         out.print(verdict_table(outcome.report))
     if outcome.error:
-        console.print(f"[red]the run could not be carried out:[/] {outcome.error}", soft_wrap=True)
+        message = Text.assemble(("the run could not be carried out: ", "red"), plain(outcome.error))
+        console.print(message, soft_wrap=True)
     if outcome.paths is not None:
-        console.print(f"seed {outcome.seed}; report: {outcome.paths.html}", soft_wrap=True)
+        console.print(plain(f"seed {outcome.seed}; report: {outcome.paths.html}"), soft_wrap=True)
     return int(outcome.status)
 
 
@@ -232,12 +257,12 @@ def cmd_fault(args: argparse.Namespace) -> int:
 
     info = FAULT_KINDS.get(args.kind)
     if info is None:
-        raise XmuxSimError(FAULT_KINDS.unknown(args.kind))
+        raise UsageError(FAULT_KINDS.unknown(args.kind))
     try:
         spec = FaultSpec.from_args(args.kind, args.params)
     except FaultSpecError as exc:
         usage = " ".join(f"{p.name}=..." for p in info.params)
-        raise XmuxSimError(f"{args.kind}: {exc}\n  usage: xmux-sim fault {args.kind} {usage}") from None
+        raise UsageError(f"{args.kind}: {exc} (usage: xmux-sim fault {args.kind} {usage})") from None
     provider = _provider()
     run = provider.attach(args.run)
     with console.status(f"injecting {spec.describe()}"):
@@ -247,7 +272,7 @@ def cmd_fault(args: argparse.Namespace) -> int:
         out.print(json.dumps(described), soft_wrap=True, markup=False)
     else:
         console.print(
-            f"injected {spec.describe()} into run {run.run_id}; heal with `xmux-sim heal {fault.id}`"
+            plain(f"injected {spec.describe()} into run {run.run_id}; heal with `xmux-sim heal {fault.id}`")
         )
         out.print(fault.id)
     return 0
@@ -260,7 +285,7 @@ def cmd_heal(args: argparse.Namespace) -> int:
     with console.status("healing"):
         healed = faults.heal_all() if args.all else [faults.heal(args.id)]
     for entry in healed:
-        console.print(f"healed {entry.spec.describe()} [{entry.id}]")
+        console.print(plain(f"healed {entry.spec.describe()} [{entry.id}]"))
     if not healed:
         console.print(f"run {run.run_id} had no active fault")
     return 0
@@ -283,7 +308,7 @@ def cmd_faults(args: argparse.Namespace) -> int:
         return 0
     table = Table("id", "fault", "injected at", title=f"active faults of run {run.run_id}")
     for e in entries:
-        table.add_row(e.id, e.spec.describe(), e.injected_at)
+        table.add_row(e.id, plain(e.spec.describe()), e.injected_at)
     out.print(table)
     return 0
 
@@ -298,8 +323,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     from xmux_sim.load.terminal import comparison_table, summary_table
 
     # The options are named as the flags are (--spawn-rate -> spawn_rate).
-    given = {f.name: getattr(args, f.name) for f in dataclasses.fields(LoadOptions) if f.name != "report_dir"}
-    options = LoadOptions(**given, report_dir=Path(args.report_dir))
+    options = LoadOptions(**{f.name: getattr(args, f.name) for f in dataclasses.fields(LoadOptions)})
 
     def live(line: Callable[[], str]) -> Live:
         return Live(get_renderable=lambda: Text(line(), style="bold"), console=console, refresh_per_second=2)
@@ -309,34 +333,81 @@ def cmd_load(args: argparse.Namespace) -> int:
     if outcome.comparison is not None:
         out.print(comparison_table(outcome.comparison))
     for problem in outcome.problems:
-        console.print(f"[red]worse:[/] {problem}", soft_wrap=True, markup=True, highlight=False)
+        console.print(Text.assemble(("worse: ", "red"), plain(problem)), soft_wrap=True, highlight=False)
     if outcome.folder is not None:
         console.print(
-            f"report: {outcome.folder}/load.html (locust: locust.html, locust_*.csv)", soft_wrap=True
+            plain(f"report: {outcome.folder}/load.html (locust: locust.html, locust_*.csv)"), soft_wrap=True
         )
     return outcome.status
 
 
-def cmd_validate(args: argparse.Namespace) -> int:
-    from xmux_sim.topology import load_stack
+_PROFILE_KEYS = {"users", "stages", "arrival_rate", "spawn_rate", "think", "mix", "limits", "compare"}
 
-    stack = load_stack(args.file)
-    out.print(
-        f"{args.file}: stack {stack.name!r}, {len(stack.nodes)} node(s), services: "
-        f"{', '.join(f'{s.name} ({s.kind} x{s.replicas})' for s in stack.services.values())}"
-    )
+
+def _file_kind(path: str) -> str:
+    """What a file is, by its top-level keys: a scenario has a workload, a stack services."""
+    from xmux_sim.topology.yamldoc import YamlDoc
+
+    data = YamlDoc.load(path).data
+    keys = set(data) if isinstance(data, dict) else set()
+    if "workload" in keys:
+        return "scenario"
+    if "services" not in keys and keys & _PROFILE_KEYS:
+        return "profile"
+    return "stack"
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    kind = args.kind or _file_kind(args.file)
+    if kind == "scenario":
+        from xmux_sim.scenario import load_scenario
+        from xmux_sim.scenario.loader import resolve_stack
+
+        scenario = load_scenario(args.file)
+        stack = resolve_stack(scenario)
+        said = (
+            f"scenario {scenario.name!r} on stack {stack.name!r}: {len(scenario.faults)} fault(s), "
+            f"{len(scenario.schedules)} generated schedule(s), {len(scenario.invariants)} invariant(s)"
+        )
+    elif kind == "profile":
+        from xmux_sim.load.profile import load_profile
+
+        profile = load_profile(args.file)
+        said = (
+            f"load profile {profile.name!r}: {profile.peak_users} users at most, {profile.total_duration:g} s"
+        )
+    else:
+        from xmux_sim.topology import load_stack
+
+        stack = load_stack(args.file)
+        said = f"stack {stack.name!r}, {len(stack.nodes)} node(s), services: " + ", ".join(
+            f"{s.name} ({s.kind} x{s.replicas})" for s in stack.services.values()
+        )
+    out.print(plain(f"{args.file}: {said}"), soft_wrap=True)
     return 0
 
 
 def parser() -> argparse.ArgumentParser:
     from xmux_sim.faults.kind import FAULT_KINDS
+    from xmux_sim.load.profile import FIELDS
+    from xmux_sim.report.writer import check_report_dir
 
+    report_dir = option(check_report_dir, "folder")
+
+    debug = "show the traceback of an unexpected error"
     p = argparse.ArgumentParser(
         prog="xmux-sim", description="The XMUX cluster on one machine, broken on purpose."
     )
+    p.add_argument("--debug", action="store_true", help=debug)
+    # Also after the command (`xmux-sim run x --debug`); SUPPRESS keeps a --debug given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=debug)
     sub = p.add_subparsers(dest="command", required=True)
 
-    images = sub.add_parser("images", help="build and list the locally built images")
+    def command(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        return sub.add_parser(name, parents=[common], **kwargs)
+
+    images = command("images", help="build and list the locally built images")
     isub = images.add_subparsers(dest="images_command", required=True)
     build = isub.add_parser("build", help="build missing images (and their parents)")
     build.add_argument("names", nargs="*", help="images to build (default: all)")
@@ -345,42 +416,44 @@ def parser() -> argparse.ArgumentParser:
     lst.add_argument("--json", action="store_true")
     images.set_defaults(func=cmd_images)
 
-    up = sub.add_parser("up", help="bring a stack up")
-    up.add_argument("--stack", help="stack file (default: the embedded xmux stack)")
+    up = command("up", help="bring a stack up")
+    up.add_argument("--stack", help="stack file or embedded stack's name (default: xmux)")
     up.add_argument("--keep", action="store_true", help="leave it running and return")
     up.set_defaults(func=cmd_up)
 
-    status = sub.add_parser("status", help="services of a running stack")
+    status = command("status", help="services of a running stack")
     status.add_argument("--run", help="run id (default: the only running one)")
     status.add_argument("--json", action="store_true")
     status.set_defaults(func=cmd_status)
 
-    down = sub.add_parser("down", help="remove a stack")
+    down = command("down", help="remove a stack")
     group = down.add_mutually_exclusive_group()
     group.add_argument("--run", help="run id (default: the only running one)")
     group.add_argument("--all", action="store_true", help="every xmux-sim run on this engine")
     down.set_defaults(func=cmd_down)
 
-    smoke = sub.add_parser("smoke", help="up, a real round trip through every service, down; a verdict table")
-    smoke.add_argument("--stack", help="stack file (default: the embedded xmux stack)")
+    smoke = command("smoke", help="up, a real round trip through every service, down; a verdict table")
+    smoke.add_argument("--stack", help="stack file or embedded stack's name (default: xmux)")
     smoke.set_defaults(func=cmd_smoke)
 
-    run = sub.add_parser(
+    run = command(
         "run",
         help="run a scenario: steady state, workload, faults, checkers; writes a report",
         description="Exit 0 when every invariant holds, 1 when one is violated, 2 when the run could not "
         "be carried out.",
     )
     run.add_argument("file", nargs="?", help="scenario file (default: the embedded default scenario)")
-    run.add_argument("--seed", type=int, help="replay the schedule and data of this seed")
-    run.add_argument("--report-dir", default="reports", help="where reports/<scenario>-<run>/ go")
+    run.add_argument("--seed", type=SEED.option(), help="replay the schedule and data of this seed")
+    run.add_argument(
+        "--report-dir", type=report_dir, default="reports", help="where reports/<scenario>-<run>/ go"
+    )
     run.add_argument("--keep", action="store_true", help="leave the stack up afterwards")
     run.add_argument(
         "--attach", nargs="?", const="", metavar="RUN", help="use a running stack (default: the only one)"
     )
     run.set_defaults(func=cmd_run)
 
-    fault = sub.add_parser(
+    fault = command(
         "fault",
         help="inject a fault into a running stack; prints its id",
         description="Inject a fault, e.g. `xmux-sim fault drop-node node=node-2 mode=link`, "
@@ -393,45 +466,64 @@ def parser() -> argparse.ArgumentParser:
     fault.add_argument("--json", action="store_true", help="print {id, run, kind, description} as JSON")
     fault.set_defaults(func=cmd_fault)
 
-    heal = sub.add_parser("heal", help="heal a fault by id, or every active fault")
+    heal = command("heal", help="heal a fault by id, or every active fault")
     which = heal.add_mutually_exclusive_group(required=True)
     which.add_argument("id", nargs="?", help="the id `xmux-sim fault` printed")
     which.add_argument("--all", action="store_true", help="every active fault of the run")
     heal.add_argument("--run", help="run id (default: the only running one)")
     heal.set_defaults(func=cmd_heal)
 
-    faults = sub.add_parser("faults", help="active faults of a run (or --kinds: every fault kind)")
+    faults = command("faults", help="active faults of a run (or --kinds: every fault kind)")
     faults.add_argument("--run", help="run id (default: the only running one)")
     faults.add_argument("--json", action="store_true")
     faults.add_argument("--kinds", action="store_true", help="list fault kinds and their parameters")
     faults.set_defaults(func=cmd_faults)
 
-    load = sub.add_parser(
+    load = command(
         "load",
         help="locust load test through nginx: the app's request mix, locust HTML/CSV and our summary",
         description="Exit 0 fine, 1 worse than --compare's baseline (or above the profile's error limit), "
         "2 the run could not be carried out. Profiles: loadtests/profiles/ (smoke, steady, ramp, spike).",
     )
     load.add_argument("--profile", help="profile name or file (default: smoke)")
-    load.add_argument("--users", type=int, help="users (replaces the profile's users and stages)")
-    load.add_argument("--spawn-rate", type=float, help="users started per second")
-    load.add_argument("--duration", type=float, help="seconds (replaces the profile's duration and stages)")
-    load.add_argument("--workers", type=int, help="0: one locust process; N: a master and N workers")
-    load.add_argument("--stack", help="stack file (default: the --during scenario's, else the embedded one)")
+    for name, flag_help in (
+        ("users", "users (replaces the profile's users and stages)"),
+        ("spawn_rate", "users started per second"),
+        ("duration", "seconds (replaces the profile's duration and stages)"),
+        ("workers", "0: one locust process; N: a master and N workers"),
+    ):
+        field = FIELDS[name]
+        load.add_argument(
+            f"--{name.replace('_', '-')}", type=field.type.option(), help=f"{flag_help}; {field.type.name}"
+        )
+    load.add_argument(
+        "--stack", help="stack file or embedded stack's name (default: the --during scenario's, else xmux)"
+    )
     load.add_argument(
         "--attach", nargs="?", const="", metavar="RUN", help="use a running stack (default: the only one)"
     )
     load.add_argument("--keep", action="store_true", help="leave the stack up afterwards")
     load.add_argument("--during", metavar="SCENARIO", help="play this scenario's fault timeline meanwhile")
-    load.add_argument("--seed", type=int, help="seed of students, actions and generated faults")
+    load.add_argument("--seed", type=SEED.option(), help="seed of students, actions and generated faults")
     load.add_argument("--compare", metavar="BASELINE.json", help="fail (exit 1) when worse than this summary")
     load.add_argument("--summary", metavar="SUMMARY.json", help="judge this summary instead of running load")
     load.add_argument("--ceiling", action="store_true", help="also drive the app-start path with h2load")
-    load.add_argument("--report-dir", default="reports", help="where reports/load-<profile>-<run>/ go")
+    load.add_argument(
+        "--report-dir", type=report_dir, default="reports", help="where reports/load-<profile>-<run>/ go"
+    )
     load.set_defaults(func=cmd_load)
 
-    validate = sub.add_parser("validate", help="validate a stack file without starting anything")
+    validate = command(
+        "validate", help="validate a stack, scenario or load-profile file without starting anything"
+    )
     validate.add_argument("file")
+    validate.add_argument(
+        "--as",
+        dest="kind",
+        choices=("stack", "scenario", "profile"),
+        help="what the file is (default: a scenario if it has a workload, a profile if it has users or "
+        "stages and no services, else a stack); with --as a stack or profile may be named",
+    )
     validate.set_defaults(func=cmd_validate)
     return p
 
@@ -441,16 +533,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except XmuxSimError as exc:
-        # Never wrapped: a file:line: field message must stay one copyable line.
-        console.print(f"[red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+        if args.debug:
+            console.print_exception()
+        _error(str(exc))
         return exc.exit_code
     except KeyboardInterrupt:
         console.print("interrupted; cleaned up")
         return 130
-    except Exception:
-        # A bug of ours, not a verdict: exit 2 ("could not be carried out"), never 1.
-        console.print_exception()
-        console.print("[red]error:[/] xmux-sim failed unexpectedly (the traceback above says where)")
+    except Exception as exc:
+        # A bug of ours, not a verdict: exit 2 ("could not be carried out"), never 1, in one line.
+        if args.debug:
+            console.print_exception()
+        what = " ".join(f"{type(exc).__name__}: {exc}".split())
+        hint = "" if args.debug else " (--debug shows where)"
+        _error(f"xmux-sim failed unexpectedly: {what[:300]}{hint}")
         return 2
 
 

@@ -32,6 +32,8 @@ PURE = (
     "xmux_sim.workload",
     "xmux_sim.faults",
     "xmux_sim.params",
+    "xmux_sim.values",
+    "xmux_sim.inputfile",
     "xmux_sim.registry",
 )
 
@@ -40,6 +42,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     (
         "xmux_sim",
         "xmux_sim.params",
+        "xmux_sim.values",
+        "xmux_sim.inputfile",
         "xmux_sim.registry",
         "xmux_sim.errors",
         "xmux_sim.xmus",

@@ -18,7 +18,7 @@ from typing import Any
 
 from xmux_sim.checkers.verdict import Verdict
 from xmux_sim.history import FinalRead, History
-from xmux_sim.params import Param, ParamType, hinted
+from xmux_sim.params import Param, ParamType, hinted, ranged
 from xmux_sim.registry import Registry, declared
 from xmux_sim.timeline import FaultEvent, ProbeResult, RouteSample
 
@@ -62,6 +62,8 @@ class Arg:
     help: str
     minimum: float | None = None
     maximum: float | None = None
+    above: float | None = None
+    """An exclusive minimum (a window of 0 s is no window)."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,9 @@ class CheckerKind:
     judge: Judge | None = None
     """How the run's evidence becomes ``check``'s arguments. Default: each argument without a
     default that a file does not set is taken from the evidence by its name."""
+    validate: Callable[[Mapping[str, Any]], None] | None = None
+    """Rules on the arguments a file set, beyond each one's range (elements of a list, keys of a
+    mapping); raises ParamError naming the argument. Checked when the file is read."""
 
     def __post_init__(self) -> None:
         signature = inspect.signature(self.check).parameters
@@ -104,7 +109,7 @@ class CheckerKind:
                 arg = self.args[name]
                 out[name] = Param(
                     name,
-                    _ranged(kind, arg),
+                    ranged(kind, arg.minimum, arg.maximum, arg.above),
                     arg.help,
                     default=None if p.default is p.empty else p.default,
                     required=p.default is p.empty,
@@ -137,26 +142,6 @@ FILTERS = {
     "process": Arg("only operations of this client process (a name or a list)"),
 }
 """The history filters (:func:`xmux_sim.history.select`) several checkers take."""
-
-
-def _ranged(kind: ParamType[object], arg: Arg) -> ParamType[object]:
-    if arg.minimum is None and arg.maximum is None:
-        return kind
-
-    def read(value: object) -> object:
-        out = kind.read(value)
-        if isinstance(out, int | float) and not isinstance(out, bool):
-            if arg.minimum is not None and out < arg.minimum:
-                raise ValueError(f"{out} is below the minimum {arg.minimum:g}")
-            if arg.maximum is not None and out > arg.maximum:
-                raise ValueError(f"{out} is above the maximum {arg.maximum:g}")
-        return out
-
-    if arg.minimum is not None and arg.maximum is not None:
-        bound = f" between {arg.minimum:g} and {arg.maximum:g}"
-    else:
-        bound = f" >= {arg.minimum:g}" if arg.minimum is not None else f" <= {arg.maximum:g}"
-    return ParamType(kind.name + bound, read, kind.target)
 
 
 CHECKERS: Registry[CheckerKind] = Registry(

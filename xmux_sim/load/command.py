@@ -26,7 +26,7 @@ from xmux_sim.load.page import render_load_html
 from xmux_sim.load.profile import Compare, Profile, load_profile
 from xmux_sim.load.records import read_records
 from xmux_sim.load.runner import LocustProcesses
-from xmux_sim.load.summary import build_summary, locust_counts, read_summary
+from xmux_sim.load.summary import build_summary, locust_counts, read_summary, stored_thresholds
 from xmux_sim.providers.base import Run
 from xmux_sim.report import report_folder
 from xmux_sim.scenario.loader import load_scenario, resolve_stack
@@ -94,7 +94,7 @@ def judge(
 def _judge_only(opts: LoadOptions) -> LoadOutcome:
     assert opts.summary is not None
     summary = read_summary(opts.summary)
-    thresholds = Compare(**summary.get("thresholds", {}).get("compare", {}))
+    thresholds = stored_thresholds(summary)
     if opts.profile is not None:
         thresholds = load_profile(opts.profile).compare
     comparison, problems = judge(summary, thresholds, opts.compare)

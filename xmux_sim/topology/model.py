@@ -12,6 +12,12 @@ from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 from typing import Any
 
+POD_OFFSET = 10
+"""Pods of a node take its CIDR's addresses from .10 on (.1 is the host's bridge, .2 the router)."""
+ROUTER_OFFSET = 10
+"""Routers take the underlay's addresses from .10 + the node's index on: .1 is the Docker bridge
+(the host), and the spare addresses below leave room for helpers such as a traffic generator."""
+
 
 @dataclass(frozen=True)
 class BgpSettings:
@@ -56,7 +62,12 @@ class Node:
         return self.cidr.network_address + 2
 
     def pod_ip(self, slot: int) -> IPv4Address:
-        return self.cidr.network_address + 10 + slot
+        return self.cidr.network_address + POD_OFFSET + slot
+
+    @property
+    def pod_capacity(self) -> int:
+        """How many pods the node's CIDR holds (below its broadcast address)."""
+        return self.cidr.num_addresses - POD_OFFSET - 1
 
 
 @dataclass(frozen=True)

@@ -578,7 +578,7 @@ def _service_stub(holder: Container) -> Service:
         replicas=1,
         placement=(),
         publish={},
-        config=dict(kind.config),
+        config=kind.defaults(),
         flavour=holder.labels.get(labels.FLAVOUR) or None,
     )
 
