@@ -213,11 +213,11 @@ def _bounds(minimum: float | None, maximum: float | None, above: float | None = 
 
 def _in_range(value: float, minimum: float | None, maximum: float | None, above: float | None = None) -> None:
     if above is not None and value <= above:
-        raise ValueError(f"{value:g} is not above {above:g}")
+        raise ValueError(f"{_num(value)} is not above {_num(above)}")
     if minimum is not None and value < minimum:
-        raise ValueError(f"{value:g} is below the minimum {minimum:g}")
+        raise ValueError(f"{_num(value)} is below the minimum {_num(minimum)}")
     if maximum is not None and value > maximum:
-        raise ValueError(f"{value:g} is above the maximum {maximum:g}")
+        raise ValueError(f"{_num(value)} is above the maximum {_num(maximum)}")
 
 
 def _whole(value: object) -> int:

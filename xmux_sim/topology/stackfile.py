@@ -206,8 +206,8 @@ def _nth_slash24(r: Reader, path: KeyPath, supernet: IPv4Network, index: int) ->
     if index >= room:
         raise r.doc.error(
             path,
-            f"the supernet {supernet} has no {index}th /24 for this node; "
-            "give the node a cidr, or the stack a larger supernet",
+            f"the supernet {supernet} has no /24 left for node {index} (node N takes the N-th /24 "
+            "after the supernet's first); give the node a cidr, or the stack a larger supernet",
         )
     return IPv4Network((int(supernet.network_address) + (index << 8), 24))
 
