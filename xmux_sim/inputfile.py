@@ -23,12 +23,12 @@ import errno
 import json
 import os
 import stat
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from xmux_sim.errors import InputError
 
-__all__ = ["MAX_BYTES", "read_json", "read_text", "size_text"]
+__all__ = ["MAX_BYTES", "check_inside", "read_json", "read_text", "relative_inside", "size_text"]
 
 MAX_BYTES = 1 << 20
 """The largest input file read (1 MiB): the shipped ones are under 10 KiB."""
@@ -164,3 +164,25 @@ def read_json(path: str | Path, *, error: type[InputError] = InputError, max_byt
         # Integers of thousands of digits, NaN, nesting deeper than the parser's stack.
         problem = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
         raise error(f"{path}: not valid JSON: {problem}") from None
+
+
+def relative_inside(spec: str, folder: Path) -> Path:
+    """A path a file names (``stacks/x.yaml``) as a path inside ``folder``, the file's own folder.
+
+    ValueError for an absolute path, a ``..`` or a backslash: a file may point below itself,
+    never elsewhere. Symbolic links are checked when the path is read (:func:`check_inside`).
+    """
+    relative = PurePosixPath(spec)
+    if relative.is_absolute() or ".." in relative.parts or "\\" in spec or not relative.parts:
+        raise ValueError("must stay inside this file's folder (a relative path without '..')")
+    return folder / relative
+
+
+def check_inside(path: Path, folder: Path) -> None:
+    """ValueError when ``path``, its symbolic links followed, is not inside ``folder``."""
+    try:
+        inside = path.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):  # Python 3.11 reports a loop of links as a RuntimeError
+        raise ValueError("cannot be followed (a loop of symbolic links)") from None
+    if not inside:
+        raise ValueError("leads out of this file's folder (through a symbolic link)")

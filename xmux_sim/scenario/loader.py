@@ -13,13 +13,14 @@ error) a file it was not meant to.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from xmux_sim.checkers.kind import CHECKERS
 from xmux_sim.errors import ScenarioFileError
 from xmux_sim.faults.kind import FAULT_KINDS
 from xmux_sim.faults.spec import FaultSpec, FaultSpecError
+from xmux_sim.inputfile import check_inside, relative_inside
 from xmux_sim.params import NAME, SEED, ParamError, quoted
 from xmux_sim.scenario.kinds import CLIENT_KINDS, PROBE_KINDS, CallKind
 from xmux_sim.scenario.model import (
@@ -86,11 +87,9 @@ def resolve_stack(scenario: Scenario) -> Stack:
     if ref.file is not None and not ref.embedded:
         # Checked again where the file is read: a symbolic link may lead out of the folder.
         try:
-            inside = ref.file.resolve().is_relative_to(Path(scenario.source).parent.resolve())
-        except (OSError, RuntimeError):  # Python 3.11 reports a loop of links as a RuntimeError
-            raise ref.error(scenario.source, "cannot be followed (a loop of symbolic links)") from None
-        if not inside:
-            raise ref.error(scenario.source, "leads out of the scenario's folder (through a symbolic link)")
+            check_inside(ref.file, Path(scenario.source).parent)
+        except ValueError as exc:
+            raise ref.error(scenario.source, str(exc)) from None
         if not ref.file.is_file():
             raise ref.error(scenario.source, f"no stack file {quoted(ref.spec)} in the scenario's folder")
     stack = apply_overrides(load_stack(ref.file), scenario.overrides, scenario.source)
@@ -229,16 +228,14 @@ class _Parser:
                     f"no embedded stack {spec!r}; embedded: {', '.join(embedded)} (or a file's path)",
                 )
             return StackRef(spec=spec, file=stack_path(spec), embedded=True, **where)
-        relative = PurePosixPath(spec)
-        if relative.is_absolute() or ".." in relative.parts or "\\" in spec:
-            raise self.doc.error(
-                ("stack",),
-                "a stack file must be inside the scenario's folder (a path without '..'), "
-                f"or an embedded stack: default, {', '.join(embedded)}",
-            )
-        if relative.suffix not in (".yaml", ".yml"):
+        try:
+            file = relative_inside(spec, Path(self.doc.source).parent)
+        except ValueError as exc:
+            embedded_too = f"; or an embedded stack: default, {', '.join(embedded)}"
+            raise self.doc.error(("stack",), f"a stack file {exc}{embedded_too}") from None
+        if file.suffix not in (".yaml", ".yml"):
             raise self.doc.error(("stack",), "a stack file's name ends in .yaml or .yml")
-        return StackRef(spec=spec, file=Path(self.doc.source).parent / relative, **where)
+        return StackRef(spec=spec, file=file, **where)
 
     def overrides(self) -> Overrides:
         r, base = self.r, ("overrides",)
