@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -341,6 +342,13 @@ def cmd_load(args: argparse.Namespace) -> int:
     return outcome.status
 
 
+def _report_dir(text: str) -> Path:
+    # Imported when a command that writes reports is parsed, not for every `xmux-sim --help`.
+    from xmux_sim.report.writer import check_report_dir
+
+    return check_report_dir(text)
+
+
 _PROFILE_KEYS = {"users", "stages", "arrival_rate", "spawn_rate", "think", "mix", "limits", "compare"}
 
 
@@ -390,9 +398,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     from xmux_sim.faults.kind import FAULT_KINDS
     from xmux_sim.load.profile import FIELDS
-    from xmux_sim.report.writer import check_report_dir
 
-    report_dir = option(check_report_dir, "folder")
+    report_dir = option(_report_dir, "folder")
 
     debug = "show the traceback of an unexpected error"
     p = argparse.ArgumentParser(

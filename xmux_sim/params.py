@@ -183,7 +183,7 @@ def _scalar(value: object) -> object:
 
 def _int_text(text: str) -> object:
     try:
-        # Python refuses to convert more than a few thousand digits: say so plainly.
+        # Long text stays text (Python refuses thousands of digits): read then says what it got.
         return int(text.strip()) if len(text) <= 40 else text
     except ValueError:
         return text

@@ -72,3 +72,15 @@ def test_xmus_replicas_are_bounded(tmp_path: Path) -> None:
     with pytest.raises(StackFileError, match="replicas"):
         plan_of(STACK.replace("replicas: 3", "replicas: 9"), tmp_path)
     assert len(plan_of(STACK.replace("replicas: 3", "replicas: 5"), tmp_path).pods_of("user")) == 5
+
+
+def test_timeouts_are_rendered_from_typed_durations(tmp_path: Path) -> None:
+    # A number of seconds or a duration with a unit: nginx gets our rendering, never the text written.
+    text = STACK.replace("fail_timeout: 7s", "fail_timeout: 7s, read_timeout: 1.5, connect_timeout: 2000ms")
+    plan = plan_of(text, tmp_path)
+    conf = render(plan, plan.stack.services["nginx"].config)
+    assert "proxy_read_timeout 1500ms;" in conf and "grpc_send_timeout 1500ms;" in conf
+    assert "proxy_connect_timeout 2s;" in conf and "grpc_connect_timeout 2s;" in conf
+    assert "proxy_next_upstream_timeout 10s;" in conf  # the default, a Duration too
+    with pytest.raises(StackFileError, match=r"fail_timeout: expected a duration"):
+        plan_of(STACK.replace("fail_timeout: 7s", 'fail_timeout: "7s; } server { listen 81; }"'), tmp_path)

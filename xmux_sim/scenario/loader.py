@@ -152,9 +152,6 @@ class _Parser:
         lines = {dotted(k[n:]): v for k, v in self.doc.lines.items() if len(k) > n and k[:n] == path}
         return {"line": self.doc.line(path), "path": dotted(path) if path else "", "lines": lines}
 
-    def name(self, path: KeyPath) -> str:
-        return self.r.name(path)
-
     def positive(self, path: KeyPath, default: float | None = None) -> float:
         """Seconds above 0, at most a day."""
         return self.r.number(path, default, above=0, maximum=LONGEST_S)
@@ -199,7 +196,7 @@ class _Parser:
         faults, schedules = self.faults(workload.duration)
         seed = r.read(("seed",), SEED) if r.has(("seed",)) else None
         return Scenario(
-            name=self.name(("name",)),
+            name=self.r.name(("name",)),
             description=r.string(("description",), "").strip(),
             stack=self.stack(),
             overrides=self.overrides(),
@@ -249,7 +246,7 @@ class _Parser:
             placement = None
             if "placement" in given:
                 placement = tuple(
-                    self.name((*path, "placement", i)) for i in range(len(r.sequence((*path, "placement"))))
+                    self.r.name((*path, "placement", i)) for i in range(len(r.sequence((*path, "placement"))))
                 )
             config = r.mapping((*path, "config"), allowed=r.raw((*path, "config")) or (), optional=True)
             services.append(
@@ -293,13 +290,13 @@ class _Parser:
             rate=r.number((*path, "rate"), 0.0, minimum=0, maximum=100_000),
             timeout=r.number((*path, "timeout"), 2.0, above=0, maximum=3600),
             params=self.fields((*path, "params"), kind, optional=True),
-            from_node=self.name((*path, "from")) if r.has((*path, "from")) else None,
+            from_node=self.r.name((*path, "from")) if r.has((*path, "from")) else None,
             **self.where(path),
         )
 
     def service(self, path: KeyPath, kind: CallKind) -> str:
         if kind.service is None or self.r.has((*path, "service")):
-            return self.name((*path, "service"))
+            return self.r.name((*path, "service"))
         return kind.service
 
     def fields(
@@ -357,7 +354,7 @@ class _Parser:
             self.unique(((str(p), (*path, "phases", i)) for i, p in enumerate(phases)), "phase")
         tolerance = r.number((*path, "tolerance"), 0.0, minimum=0, maximum=1)
         return Probe(
-            name=self.name((*path, "name")),
+            name=self.r.name((*path, "name")),
             kind=kind.name,
             service=self.service(kpath, kind),
             params=self.fields(kpath, kind, optional=True, extra=("service",)),
@@ -547,7 +544,9 @@ class _Parser:
                 raise self.doc.error((*path, exc.param) if exc.param else path, exc.message) from None
         if kwargs.get("store") is not None:
             self.known_stores(checker, kwargs["store"], (*path, "store"), workload, steady)
-        return Invariant(name=self.name((*path, "name")), checker=checker, kwargs=kwargs, **self.where(path))
+        return Invariant(
+            name=self.r.name((*path, "name")), checker=checker, kwargs=kwargs, **self.where(path)
+        )
 
     def known_stores(
         self,
