@@ -63,7 +63,14 @@ def _scenario(path: Path) -> None:
 
 def shipped(repeat: int) -> list[dict[str, Any]]:
     stacks = sorted((ROOT / "xmux_sim" / "stacks").glob("*.yaml"))
-    scenarios = sorted([*(ROOT / "scenarios").rglob("*.yaml"), *(ROOT / "loadtests/during").glob("*.yaml")])
+    scenarios = sorted(
+        [
+            *(ROOT / "scenarios").rglob("*.yaml"),
+            *(ROOT / "loadtests/during").glob("*.yaml"),
+            *(ROOT / "needs-official-mongo").glob("*.yaml"),
+            ROOT / "xmux_sim/scenario/default.yaml",
+        ]
+    )
     profiles = sorted((ROOT / "loadtests" / "profiles").glob("*.yaml"))
     jobs: list[tuple[str, Path, Callable[[], object]]] = [
         *(("stack", p, lambda p=p: load_stack(p)) for p in stacks),

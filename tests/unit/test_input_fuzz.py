@@ -32,6 +32,7 @@ SCENARIOS = sorted(
     [
         *(ROOT / "scenarios").rglob("*.yaml"),
         *(ROOT / "loadtests" / "during").glob("*.yaml"),
+        *(ROOT / "needs-official-mongo").glob("*.yaml"),
         ROOT / "xmux_sim" / "scenario" / "default.yaml",
     ]
 )
