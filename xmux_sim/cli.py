@@ -536,11 +536,14 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in argv
     try:
+        # argparse's own errors (an option's type, a missing argument) exit 2 by SystemExit.
+        args = parser().parse_args(argv)
         return int(args.func(args))
     except XmuxSimError as exc:
-        if args.debug:
+        if debug:
             console.print_exception()
         _error(str(exc))
         return exc.exit_code
@@ -549,10 +552,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:
         # A bug of ours, not a verdict: exit 2 ("could not be carried out"), never 1, in one line.
-        if args.debug:
+        if debug:
             console.print_exception()
         what = " ".join(f"{type(exc).__name__}: {exc}".split())
-        hint = "" if args.debug else " (--debug shows where)"
+        hint = "" if debug else " (--debug shows where)"
         _error(f"xmux-sim failed unexpectedly: {what[:300]}{hint}")
         return 2
 

@@ -111,7 +111,7 @@ def read_text(path: str | Path, *, error: type[InputError] = InputError, max_byt
     data = b"".join(chunks)
     if len(data) > max_bytes:
         raise error(f"{where}: larger than {size_text(max_bytes)}, the most an input file may be")
-    return decode(data, where, error)
+    return _decode(data, where, error)
 
 
 def _check(where: str, st: os.stat_result, error: type[InputError], max_bytes: int) -> None:
@@ -125,7 +125,7 @@ def _check(where: str, st: os.stat_result, error: type[InputError], max_bytes: i
         )
 
 
-def decode(data: bytes, where: str, error: type[InputError] = InputError) -> str:
+def _decode(data: bytes, where: str, error: type[InputError] = InputError) -> str:
     """``data`` as UTF-8 text (a UTF-8 byte-order mark is dropped), or an error saying what it is."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):

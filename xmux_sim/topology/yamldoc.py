@@ -3,9 +3,10 @@
 Every file the tool reads as YAML (stack files, scenario files, load profiles, and the
 rule files of later kinds) comes through :meth:`YamlDoc.load`: the file is read by
 :func:`xmux_sim.inputfile.read_text` (regular files only, a size cap, UTF-8), composed by
-libyaml's C parser where PyYAML has it (a 1 MiB file in tens of milliseconds; the pure-
-Python parser takes seconds), then walked once into plain Python values and a table from
-key path to line, so every complaint names the file, the line and the field.
+libyaml's C parser where PyYAML has it (several times faster than the pure-Python one,
+which stays as the fallback; see benchmarks/validation.py), then walked once into plain
+Python values and a table from key path to line, so every complaint names the file, the
+line and the field.
 
 The walk is where YAML's dangerous corners are closed, for every file at once:
 
