@@ -321,6 +321,18 @@ def cmd_load(args: argparse.Namespace) -> int:
     return outcome.status
 
 
+def cmd_suite(args: argparse.Namespace) -> int:
+    from xmux_sim.suite.command import run_suite
+
+    return run_suite(args, term)
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from xmux_sim.suite.command import run_dashboard
+
+    return run_dashboard(args, term)
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from xmux_sim.topology import load_stack
 
@@ -334,6 +346,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     from xmux_sim.faults.kind import FAULT_KINDS
+    from xmux_sim.suite.command import add_dashboard_parser, add_suite_parser
 
     p = argparse.ArgumentParser(
         prog="xmux-sim", description="The XMUX cluster on one machine, broken on purpose."
@@ -446,6 +459,9 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("--ceiling", action="store_true", help="also drive the app-start path with h2load")
     load.add_argument("--report-dir", default="reports", help="where reports/load-<profile>-<run>/ go")
     load.set_defaults(func=cmd_load)
+
+    add_suite_parser(sub, long).set_defaults(func=cmd_suite)
+    add_dashboard_parser(sub).set_defaults(func=cmd_dashboard)
 
     validate = sub.add_parser("validate", help="validate a stack file without starting anything")
     validate.add_argument("file")
