@@ -33,11 +33,12 @@ from xmux_sim.providers import DEFAULT
 from xmux_sim.report import ExitStatus
 from xmux_sim.report.formatting import fmt_duration
 from xmux_sim.report.suite import SuitePaths, SuiteResult, SuiteRun, write_suite
-from xmux_sim.scenario import default_scenario_path, load_scenario
+from xmux_sim.scenario import load_scenario
 from xmux_sim.scenario.loader import resolve_stack
 from xmux_sim.scenario.model import Scenario
+from xmux_sim.scenario.shipped import shipped_scenarios
 
-__all__ = ["SuiteOptions", "SuiteRunner", "collect", "shipped_scenarios"]
+__all__ = ["SuiteOptions", "SuiteRunner", "collect"]
 
 Say = Callable[[str], None]
 
@@ -53,12 +54,6 @@ class SuiteOptions:
     attach: str | None = None
     """Run every scenario on this running stack ("" = the only one)."""
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-
-
-def shipped_scenarios(root: Path | None = None) -> list[Path]:
-    """The embedded default scenario and every file under ``scenarios/`` (of a checkout)."""
-    folder = (root or Path.cwd()) / "scenarios"
-    return [default_scenario_path(), *(sorted(folder.rglob("*.yaml")) if folder.is_dir() else [])]
 
 
 def collect(paths: Sequence[Path]) -> list[Path]:
@@ -118,7 +113,7 @@ class SuiteRunner:
         self.folder.mkdir(parents=True)
         self._random = random.SystemRandom()
 
-    def seed(self, scenario: Scenario, repeat: int) -> int | None:
+    def seed(self, repeat: int) -> int | None:
         if self.options.seed is not None:
             return self.options.seed + repeat - 1
         return None if repeat == 1 else self._random.randrange(2**32)
@@ -155,7 +150,7 @@ class SuiteRunner:
 
     def _one(self, scenario: Scenario, repeat: int) -> SuiteRun:
         options = RunOptions(
-            seed=self.seed(scenario, repeat),
+            seed=self.seed(repeat),
             report_dir=self.folder,
             attach=self.options.attach,
             provider=self.options.provider,
