@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -176,7 +177,7 @@ def test_suite_of_three_scenarios(folder: Path, attached: DockerRun, tmp_path: P
     caught = cases[("xmux-sim.one-replica-wiped", "no-lost-messages")]
     assert caught.find("failure") is None and "as this unsafe variant expects" in caught.findtext("system-out", "")
     root = tree.getroot()
-    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("3", "1", "0")
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("4", "1", "0")
 
     # index.html links every run's report and the suite files, and every link resolves.
     links = Links()
@@ -221,3 +222,28 @@ def test_repeat_reports_a_seed_dependent_verdict_as_flaky(folder: Path, attached
     junit_schema().assertValid(tree)
     (repeats,) = [c for c in tree.iter("testcase") if c.get("classname") == "xmux-sim.seed-decides.repeats"]
     assert repeats.find("failure") is not None and repeats.find("failure").get("type") == "flaky"
+
+
+LONG_NAMES = """\
+name: long-names
+stack: stack.yaml
+workload:
+  duration: 3
+  clients:
+    - {kind: sql-insert, rate: 10}
+invariants:
+  - {name: no-acknowledged-insert-lost-from-the-postgres-table-after-the-run, checker: lost-writes, store: postgres}
+"""
+
+
+def test_run_output_off_a_tty_cuts_no_invariant_name(folder: Path, attached: DockerRun, tmp_path: Path) -> None:
+    path = folder / "long.yaml"
+    path.write_text(LONG_NAMES)
+    result = xmux("run", str(path), "--attach", attached.run_id, "--report-dir", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    assert "no-acknowledged-insert-lost-from-the-postgres-table-after-the-run" in result.stdout, result.stdout
+    assert "…" not in result.stdout and "\x1b[" not in result.stdout
+    for line in result.stderr.splitlines():
+        # Step lines: a time, the message, and no source-location tag such as `cli.py:25`.
+        assert not re.search(r"\w+\.py:\d+", line), line
+    assert re.search(r"^\d\d:\d\d:\d\d scenario long-names: seed \d+", result.stderr, re.M), result.stderr
