@@ -160,7 +160,11 @@ def test_suite_of_three_scenarios(folder: Path, attached: DockerRun, tmp_path: P
     assert summary["exit_status"] == 1
     assert summary["counts"] == {"passed": 2, "failed": 1, "error": 0, "flaky": 0}
     by_name = {s["name"]: s for s in summary["scenarios"]}
-    assert [s["name"] for s in summary["scenarios"]] == ["inserts-hold", "kill-breaks-availability", "one-replica-wiped"]
+    assert [s["name"] for s in summary["scenarios"]] == [
+        "inserts-hold",
+        "kill-breaks-availability",
+        "one-replica-wiped",
+    ]
     assert by_name["kill-breaks-availability"]["runs"][0]["verdicts"] == {
         "no-lost-writes": "holds",
         "always-available": "violated",
@@ -175,7 +179,9 @@ def test_suite_of_three_scenarios(folder: Path, attached: DockerRun, tmp_path: P
     assert cases[("xmux-sim.kill-breaks-availability", "always-available")].find("failure") is not None
     assert cases[("xmux-sim.kill-breaks-availability", "no-lost-writes")].find("failure") is None
     caught = cases[("xmux-sim.one-replica-wiped", "no-lost-messages")]
-    assert caught.find("failure") is None and "as this unsafe variant expects" in caught.findtext("system-out", "")
+    assert caught.find("failure") is None and "as this unsafe variant expects" in caught.findtext(
+        "system-out", ""
+    )
     root = tree.getroot()
     assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("4", "1", "0")
 
@@ -193,7 +199,9 @@ def test_suite_of_three_scenarios(folder: Path, attached: DockerRun, tmp_path: P
         assert json.loads((suite / run["results"]).read_text())["run_id"] == run["run_id"]
 
 
-def test_repeat_reports_a_seed_dependent_verdict_as_flaky(folder: Path, attached: DockerRun, tmp_path: Path) -> None:
+def test_repeat_reports_a_seed_dependent_verdict_as_flaky(
+    folder: Path, attached: DockerRun, tmp_path: Path
+) -> None:
     scenario = load_scenario(folder / "flaky.yaml")
     stack = resolve_stack(scenario)
 
@@ -232,11 +240,15 @@ workload:
   clients:
     - {kind: sql-insert, rate: 10}
 invariants:
-  - {name: no-acknowledged-insert-lost-from-the-postgres-table-after-the-run, checker: lost-writes, store: postgres}
+  - name: no-acknowledged-insert-lost-from-the-postgres-table-after-the-run
+    checker: lost-writes
+    store: postgres
 """
 
 
-def test_run_output_off_a_tty_cuts_no_invariant_name(folder: Path, attached: DockerRun, tmp_path: Path) -> None:
+def test_run_output_off_a_tty_cuts_no_invariant_name(
+    folder: Path, attached: DockerRun, tmp_path: Path
+) -> None:
     path = folder / "long.yaml"
     path.write_text(LONG_NAMES)
     result = xmux("run", str(path), "--attach", attached.run_id, "--report-dir", str(tmp_path))

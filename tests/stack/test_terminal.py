@@ -50,5 +50,7 @@ def test_a_failing_build_step_prints_the_tail_and_the_log_path(
     logs = [Path(p) for p in re.findall(r"(/\S+\.log)\b", err)]
     assert logs, f"no log path printed:\n{err}"
     # The log holds the step's output and what came before it (the step lines --quiet hid).
-    kept = [p for p in logs if p.is_file() and "build-line-60" in p.read_text() and "RUN for i" in p.read_text()]
+    kept = [
+        p for p in logs if p.is_file() and "build-line-60" in p.read_text() and "RUN for i" in p.read_text()
+    ]
     assert kept, f"no printed log holds the step's output: {logs}"

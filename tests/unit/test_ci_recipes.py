@@ -78,7 +78,8 @@ def xmux_args(line: str) -> list[str]:
 
 def test_github_workflow_structure() -> None:
     workflow = load(GITHUB)
-    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
+    # YAML 1.1 reads a bare `on` as true.
+    triggers: dict[str, Any] = workflow["on"] if "on" in workflow else workflow[True]  # type: ignore[index]
     (schedule,) = triggers["schedule"]
     assert CRON.match(schedule["cron"]), schedule
     job = github_job()
@@ -88,7 +89,10 @@ def test_github_workflow_structure() -> None:
     assert uses[0].startswith("actions/checkout@")
     restore = next(s for s in steps if s.get("id") == "image-cache")
     assert restore["uses"].startswith("actions/cache/restore@")
-    assert restore["with"]["key"] == "${{ steps.images.outputs.key }}" and restore["with"]["path"] == ".image-cache"
+    assert (
+        restore["with"]["key"] == "${{ steps.images.outputs.key }}"
+        and restore["with"]["path"] == ".image-cache"
+    )
     saved = [s for s in steps if s.get("uses", "").startswith("actions/cache/save@")]
     assert any(s["with"]["key"] == restore["with"]["key"] for s in saved)
     runs = [s.get("run", "").strip() for s in steps]
@@ -112,7 +116,13 @@ def test_gitlab_job_structure() -> None:
     assert caches["xmux-sim-images"]["paths"] == [".image-cache/"]
     assert caches["xmux-sim-reports"]["paths"] == ["reports/"]
     script = "\n".join(job["script"])
-    for needle in ("scripts/setup --no-images", "images tags", "docker load", "docker save", "xmux-sim suite"):
+    for needle in (
+        "scripts/setup --no-images",
+        "images tags",
+        "docker load",
+        "docker save",
+        "xmux-sim suite",
+    ):
         assert needle in script, needle
     assert "xmux-sim dashboard reports" in "\n".join(job["after_script"])
     artifacts = job["artifacts"]
@@ -134,7 +144,11 @@ def test_every_xmux_sim_command_in_the_recipes_parses() -> None:
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "xmux_sim.cli", *args], capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-m", "xmux_sim.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 

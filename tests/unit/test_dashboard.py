@@ -67,7 +67,9 @@ def nightly(scenario: str, n: int, delay: float, latency: float = 0.01) -> RunRe
             "postgres-recovers",
             "recovery-time",
             "store=postgres, limit_s=3",
-            recovery_time(hist, [("kill", 8.0, 12.0)], limit_s=3.0, store="postgres", name="postgres-recovers"),
+            recovery_time(
+                hist, [("kill", 8.0, 12.0)], limit_s=3.0, store="postgres", name="postgres-recovers"
+            ),
         ),
     ]
     held = all(inv.verdict.valid is True for inv in invariants)
@@ -95,7 +97,13 @@ def reports(tmp_path: Path) -> Path:
     runs = [nightly("partition", n, 1.0, latency=0.02) for n in range(3)]
     suite = root / "suite-20240501"
     write_suite(
-        SuiteResult("suite-20240501", STARTED, 90.0, [suite_run(suite, r, "hold", True, i + 1) for i, r in enumerate(runs)], repeat=3),
+        SuiteResult(
+            "suite-20240501",
+            STARTED,
+            90.0,
+            [suite_run(suite, r, "hold", True, i + 1) for i, r in enumerate(runs)],
+            repeat=3,
+        ),
         suite,
     )
     (root / "load-smoke-x").mkdir()
@@ -146,9 +154,7 @@ class Page(HTMLParser):
 
 
 def results(root: Path) -> dict[str, dict[str, Any]]:
-    return {
-        (data := json.loads(p.read_text()))["run_id"]: data for p in root.rglob("results.json")
-    }
+    return {(data := json.loads(p.read_text()))["run_id"]: data for p in root.rglob("results.json")}
 
 
 def check_page(page: Page, root: Path) -> None:
@@ -159,13 +165,18 @@ def check_page(page: Page, root: Path) -> None:
             if value is None:
                 continue
             assert page.points[(metric.key, run_id)] == pytest.approx(value), (metric.key, run_id)
-            assert float(page.cells[(metric.key, run_id)]) == pytest.approx(value, rel=1e-3), (metric.key, run_id)
+            assert float(page.cells[(metric.key, run_id)]) == pytest.approx(value, rel=1e-3), (
+                metric.key,
+                run_id,
+            )
         for verdict in data["verdicts"]:
             word = {True: "holds", False: "violated"}.get(verdict["valid"], "unknown")
             assert page.verdicts[(verdict["name"], run_id)] == word
     # The trend itself: recovery times in the order the runs happened.
     series = [page.points[("max_recovery_s:postgres-recovers", f"kill-postgres-night{n}")] for n in range(6)]
-    assert series == pytest.approx([runs[f"kill-postgres-night{n}"]["verdicts"][1]["figures"]["max_recovery_s"] for n in range(6)])
+    assert series == pytest.approx(
+        [runs[f"kill-postgres-night{n}"]["verdicts"][1]["figures"]["max_recovery_s"] for n in range(6)]
+    )
     assert series[4] > 4 * max(series[:4])
     planted = {(f"kill-postgres-night{i}", subject) for i, subject in PLANTED}
     assert page.regressions == planted
@@ -207,7 +218,11 @@ def test_dashboard_in_headless_chromium(reports: Path, tmp_path: Path) -> None:
     assert colours[red] > 100, "no regression mark in the screenshot"
 
     dom = subprocess.run(
-        [*base, "--dump-dom", page_path.resolve().as_uri()], capture_output=True, text=True, timeout=120, check=False
+        [*base, "--dump-dom", page_path.resolve().as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert dom.returncode == 0, dom.stderr[-3000:]
     page = Page()
@@ -228,7 +243,9 @@ def test_dashboard_command_and_serving_on_loopback(reports: Path, capsys: pytest
         port = server.server_address[1]
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/dashboard.html", timeout=10) as reply:
             assert reply.read() == (reports / "dashboard.html").read_bytes()
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/kill-postgres-night0/report.html", timeout=10) as r:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/kill-postgres-night0/report.html", timeout=10
+        ) as r:
             assert b"kill-postgres" in r.read()
     finally:
         server.shutdown()
@@ -247,7 +264,12 @@ def test_the_regression_rule() -> None:
         {p99: 6.0, lost: 0.0, tput: 60.0},  # better is never a regression
     ]
     found = regressions(runs, [ok, ok, {"x": "violated"}, {"x": "holds"}])
-    assert {(r.index, r.subject) for r in found} == {(2, "p99_ms"), (2, "lost:x"), (2, "ok_per_s"), (2, "verdict:x")}
+    assert {(r.index, r.subject) for r in found} == {
+        (2, "p99_ms"),
+        (2, "lost:x"),
+        (2, "ok_per_s"),
+        (2, "verdict:x"),
+    }
     # A run that could not be carried out is neither judged nor a baseline.
     found = regressions([{p99: 10.0}, {p99: 900.0}, {p99: 11.0}], [ok, None, ok])
     assert found == []

@@ -1,4 +1,4 @@
-"""scenarios/README.md is what the shipped scenario files say of themselves, and their new fields are checked."""
+"""scenarios/README.md is what the shipped scenario files say of themselves; typical_duration is checked."""
 
 from __future__ import annotations
 
@@ -27,7 +27,9 @@ def test_every_shipped_scenario_is_on_the_page_with_its_facts() -> None:
         (row,) = [line for line in page.splitlines() if line.startswith(f"| [`{scenario.name}`]")]
         assert scenario.description in row
         assert ("violated, caught by" in row) == (scenario.expect == "violated")
-        assert scenario.typical_duration is not None and scenario.typical_duration >= scenario.workload.duration
+        assert (
+            scenario.typical_duration is not None and scenario.typical_duration >= scenario.workload.duration
+        )
 
 
 def test_a_shipped_scenario_without_a_description_is_refused(tmp_path: Path) -> None:

@@ -33,7 +33,9 @@ def broken(name: str) -> Invariant:
     return Invariant(name, "availability", "ok ratio >= 0.99", availability(lossy_history(), min_ratio=0.99))
 
 
-def recorded(tmp: Path, scenario: str, invariants: list[Invariant], status: ExitStatus, n: int = 0) -> RunReport:
+def recorded(
+    tmp: Path, scenario: str, invariants: list[Invariant], status: ExitStatus, n: int = 0
+) -> RunReport:
     return make_report(
         run_id=f"run-{scenario}-{n}",
         scenario=scenario,
@@ -111,7 +113,7 @@ def test_suite_folder_junit_summary_and_index(tmp_path: Path) -> None:
     junit_schema().assertValid(tree)
     cases = {(c.get("classname"), c.get("name")): c for c in tree.iter("testcase")}
     assert cases[("xmux-sim.steady", "available")].find("failure") is None
-    assert cases[("xmux-sim.broken", "b")].find("failure").get("type") == "violated"  # type: ignore[union-attr]
+    assert cases[("xmux-sim.broken", "b")].find("failure").get("type") == "violated"
     assert cases[("xmux-sim.broken", "a")].find("failure") is None
     # The unsafe variant's violation is what it set out to show.
     assert cases[("xmux-sim.unsafe", "lossy")].find("failure") is None
@@ -149,7 +151,9 @@ def test_an_unsafe_variant_whose_violation_was_not_caught_fails_in_junit(tmp_pat
 @pytest.mark.parametrize("second", [ExitStatus.OK, ExitStatus.VIOLATED])
 def test_repeats_that_disagree_are_flaky(tmp_path: Path, second: ExitStatus) -> None:
     first = recorded(tmp_path, "seeded", [held("available")], ExitStatus.OK, 0)
-    again = recorded(tmp_path, "seeded", [held("available") if second == ExitStatus.OK else broken("available")], second, 1)
+    again = recorded(
+        tmp_path, "seeded", [held("available") if second == ExitStatus.OK else broken("available")], second, 1
+    )
     runs = [
         suite_run(tmp_path, first, "hold", True, repeat=1),
         suite_run(tmp_path, again, "hold", second == ExitStatus.OK, repeat=2),
@@ -171,7 +175,7 @@ def test_repeats_that_disagree_are_flaky(tmp_path: Path, second: ExitStatus) -> 
     suites = [s.get("name") for s in tree.iter("testsuite")]
     assert suites == ["xmux-sim.seeded.run1", "xmux-sim.seeded.run2", "xmux-sim.seeded.repeats"]
     (repeats,) = [c for c in tree.iter("testcase") if c.get("name") == "repeats agree"]
-    assert repeats.find("failure").get("type") == "flaky"  # type: ignore[union-attr]
+    assert repeats.find("failure").get("type") == "flaky"
 
 
 def test_verdict_words_of_a_run(tmp_path: Path) -> None:

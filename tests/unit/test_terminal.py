@@ -19,7 +19,9 @@ from xmux_sim.terminal import Terminal, Verbosity, command_log, plain_table
 LONG = "no-acknowledged-write-lost-in-the-replicated-postgres-cluster-after-the-partition-heals"
 
 
-def terminal(verbosity: Verbosity, tmp_path: Path | None = None, every: float = 10.0) -> tuple[Terminal, io.StringIO, io.StringIO]:
+def terminal(
+    verbosity: Verbosity, tmp_path: Path | None = None, every: float = 10.0
+) -> tuple[Terminal, io.StringIO, io.StringIO]:
     err, out = io.StringIO(), io.StringIO()
     log = tmp_path / "command.log" if tmp_path else None
     return Terminal(verbosity, err=err, out=out, log=log, live_every_s=every), err, out
@@ -65,7 +67,9 @@ def test_a_failure_points_at_the_log_and_shows_what_quiet_hid(tmp_path: Path) ->
 
 
 def test_tables_off_a_tty_are_plain_and_cut_nothing() -> None:
-    report = make_report(invariants=[Invariant(LONG, "lost-writes", "store=postgres", Verdict(LONG, True, message="ok"))])
+    report = make_report(
+        invariants=[Invariant(LONG, "lost-writes", "store=postgres", Verdict(LONG, True, message="ok"))]
+    )
     term, _, out = terminal(Verbosity.NORMAL)
     term.table(verdict_table(report))
     text = out.getvalue()
