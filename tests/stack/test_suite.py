@@ -14,14 +14,13 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 from lxml import etree
 
-from tests.unit.test_suite_report import junit_schema
+from tests.unit.test_suite_report import Links, junit_schema
 from xmux_sim.providers.docker.provider import DockerProvider, DockerRun
 from xmux_sim.scenario import load_scenario
 from xmux_sim.scenario.loader import resolve_stack
@@ -129,15 +128,6 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def attached(folder: Path) -> Iterator[DockerRun]:
     with DockerProvider().up(load_stack(folder / "stack.yaml")) as run:
         yield run
-
-
-class Links(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.hrefs: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.hrefs += [v for k, v in attrs if k == "href" and v]
 
 
 def only_suite(report_dir: Path) -> Path:
