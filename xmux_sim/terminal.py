@@ -5,7 +5,8 @@ Three verbosities, chosen with ``--quiet`` / ``--verbose`` on every long command
 - quiet: results and errors only (tables, the report's path, what went wrong);
 - normal: also one line per step (``14:02:11 run 1a2b: 24 pod(s) healthy in 16.2s``),
   a spinner or live line while a step works;
-- verbose: also the detail: raw output of the tools a step runs.
+- verbose: also the detail: raw output of the tools a step runs, the spinner's changing
+  text (package counts of a Go build) and, off a terminal, the live line more often.
 
 Every step and detail line also goes to the command's log file (when it has one), so a
 failure can point at the whole story while the screen stayed calm.
@@ -142,13 +143,15 @@ class Terminal:
         self.verbosity = verbosity
         self.err = Console(file=err or sys.stderr, highlight=False, log_path=False)
         self.out = Console(file=out or sys.stdout, highlight=False)
-        self.live_every_s = live_every_s
+        # --verbose: the live line off a terminal five times as often.
+        self.live_every_s = live_every_s / 5 if verbosity >= Verbosity.VERBOSE else live_every_s
         self.log_path: Path | None = None
         self._log: IO[str] | None = None
         self._lock = threading.Lock()
         self._spinner: Status | None = None
         self.hidden = 0
         """Lines that went only to the log (quiet steps, details below verbose)."""
+        self.logged = 0
         if log is not None:
             self.log_to(log)
 
@@ -180,10 +183,14 @@ class Terminal:
         if self._log is not None:
             self._log.write(f"{datetime.now():%Y-%m-%d %H:%M:%S} {line}\n")
             self._log.flush()
+            self.logged += 1
 
     def point_at_log(self) -> None:
-        """After a failure: the log's path, and its tail when the screen did not show those lines."""
-        if self.log_path is None:
+        """After a failure: the log's path, and its tail when the screen did not show those lines.
+
+        Nothing when the command failed before it said anything (bad input): the message is all.
+        """
+        if self.log_path is None or not self.logged:
             return
         if self.hidden:
             tail = self.log_tail()
@@ -224,11 +231,6 @@ class Terminal:
         with self._lock:
             self._write_log(message)
             self.err.print(Text(message), soft_wrap=True)
-
-    def error(self, message: str) -> None:
-        with self._lock:
-            self._write_log(f"error: {message}")
-            self.err.print(Text("error: ", style="bold red") + Text(message), soft_wrap=True)
 
     # ----- results on stdout ------------------------------------------------------------
 

@@ -230,7 +230,7 @@ workload:
   clients:
     - {kind: sql-insert, rate: 10}
 invariants:
-  - name: no-acknowledged-insert-lost-from-the-postgres-table-after-the-run
+  - name: no-acknowledged-insert-lost-from-postgres-after-the-run
     checker: lost-writes
     store: postgres
 """
@@ -243,7 +243,7 @@ def test_run_output_off_a_tty_cuts_no_invariant_name(
     path.write_text(LONG_NAMES)
     result = xmux("run", str(path), "--attach", attached.run_id, "--report-dir", str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
-    assert "no-acknowledged-insert-lost-from-the-postgres-table-after-the-run" in result.stdout, result.stdout
+    assert "no-acknowledged-insert-lost-from-postgres-after-the-run" in result.stdout, result.stdout
     assert "…" not in result.stdout and "\x1b[" not in result.stdout
     for line in result.stderr.splitlines():
         # Step lines: a time, the message, and no source-location tag such as `cli.py:25`.

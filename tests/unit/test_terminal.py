@@ -64,6 +64,9 @@ def test_a_failure_points_at_the_log_and_shows_what_quiet_hid(tmp_path: Path) ->
     shown.step("seen")
     shown.point_at_log()
     assert "the last" not in err2.getvalue() and "log: " in err2.getvalue()  # nothing was hidden
+    silent, err3, _ = terminal(Verbosity.NORMAL, tmp_path / "silent")
+    silent.point_at_log()  # failed before it said anything (bad input): the error is all there is
+    assert err3.getvalue() == ""
 
 
 def test_tables_off_a_tty_are_plain_and_cut_nothing() -> None:
