@@ -31,8 +31,9 @@ and index.html over every report), and so does `pytest scenarios/
 xmux_sim/scenario/default.yaml`. Files with `expect: violated` (under `unsafe/`) are
 deliberately unsafe variants: they pass when a checker catches the violation they are
 built to cause. A typical duration is the wall time of one run on our 2-core machine,
-stack up and down included (the default stack comes up in about 16 s; the replicated
-one takes longer). [docs/scenario-file.md](../docs/scenario-file.md) documents the format.
+stack up and down included (the default stack comes up in 16-29 s, depending on what else
+runs; the replicated one takes longer). [docs/scenario-file.md](../docs/scenario-file.md)
+documents the format.
 
 | scenario | what it shows | expected verdict | typical duration | stack |
 |---|---|---|---|---|
