@@ -38,7 +38,11 @@ GRPC_ROUTES: Mapping[str, str] = {
     "xmux.forum.v4.": "xmus-forum",
     "xmux.lost_found.v4.": "xmus-lost-found",
     "xmux.core.oss.v4.": "xmus-oss",
+    "xmux.xia.v4.": "xmus-xia",
 }
+# Internal services inside a routed package: services ask them within the cluster, clients
+# must not (a 404 reaches a gRPC client as UNIMPLEMENTED, as for an unrouted package).
+INTERNAL_SERVICES = ("xmux.core.user.v4.UserInternal", "xmux.core.oss.v4.OSSInternal")
 # HTTP path -> (kind, container port name); "=" marks an exact match.
 REST_ROUTES: tuple[tuple[str, str, str], ...] = (
     ("/v2/", "xmus-v2", "http"),
@@ -96,9 +100,12 @@ def render(plan: StackPlan, cfg: Mapping[str, Any]) -> str:
     blocks = upstreams(plan, cfg)
     rest = rest_locations(plan, set(blocks))
     grpc = "\n".join(
-        f"    location /{prefix} {{ grpc_pass grpc://{_upstream_name(kind, 'grpc')}; }}"
-        for prefix, kind in GRPC_ROUTES.items()
-        if (kind, "grpc") in blocks
+        [
+            f"    location /{prefix} {{ grpc_pass grpc://{_upstream_name(kind, 'grpc')}; }}"
+            for prefix, kind in GRPC_ROUTES.items()
+            if (kind, "grpc") in blocks
+        ]
+        + [f"    location /{service}/ {{ return 404; }}" for service in INTERNAL_SERVICES]
     )
     retries = f"""
     proxy_http_version 1.1;

@@ -117,6 +117,7 @@ XMUS_SERVICES: Mapping[str, str] = {
     "xmus-lost-found": "lost_found",
     "xmus-oss": "oss",
     "xmus-v2": "v2",
+    "xmus-xia": "xia",
 }
 """Kind -> the service name the xmus image is started with."""
 _XMUS_HTTP = {"xmus-oss", "xmus-v2"}
@@ -124,6 +125,8 @@ _XMUS_EXTRA_CONFIG: Mapping[str, Mapping[str, Any]] = {
     # Seconds: JetStream redelivers an unacknowledged event after ack_wait; ack_delay_ms
     # holds each acknowledgement back (tests restart the notifier inside that window).
     "xmus-notifier": {"ack_wait": 10, "ack_delay_ms": 0},
+    # Milliseconds between the pieces of a streamed Xia reply (a long-lived stream, as a model's).
+    "xmus-xia": {"chunk_delay_ms": 50},
 }
 
 KINDS = {
