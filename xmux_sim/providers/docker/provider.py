@@ -24,6 +24,7 @@ from docker.models.containers import Container
 from xmux_sim.errors import ImageMissing, StartupFailed, XmuxSimError
 from xmux_sim.faults.base import Timeline
 from xmux_sim.images.builder import ImageBuilder
+from xmux_sim.images.stack_builds import build_stack_images
 from xmux_sim.providers.docker import labels
 from xmux_sim.providers.docker.engine import connect, list_containers
 from xmux_sim.providers.docker.faults import DockerFaults
@@ -138,6 +139,8 @@ class DockerProvider:
     # ----- up -----------------------------------------------------------------------------
 
     def up(self, stack: Stack, keep: bool = False, run_id: str | None = None) -> DockerRun:
+        # Services with `build:` are built (or found) first; from here on they name their image.
+        stack = build_stack_images(self.images, stack)
         plan = StackPlan.of(stack)
         images = self._images_for(stack)  # before creating anything: a missing image is the user's to build
         for svc in stack.services.values():
@@ -299,7 +302,9 @@ class DockerProvider:
             runtime=runtime,
             credentials=credentials,
             environment=runtime.environment(pod, credentials, plan),
-            files=runtime.files(pod, credentials, plan),
+            files={**runtime.files(pod, credentials, plan), **svc.files},
+            command=list(svc.args) if svc.args is not None else runtime.command(pod),
+            entrypoint=list(svc.command) if svc.command is not None else None,
             # Everything in the pod supernet goes through the node's router, as with Kube-Router.
             routes=(f"{stack.network.supernet}@{pod.node.router_ip}",) if stack.routed else (),
             volume=volume,
