@@ -24,7 +24,7 @@ from xmux_sim.xmus.errors import DETAILS_KEY, XmusError
 from xmux_sim.xmus.protos.xmux.core.aaos.v4 import aaos_pb2, aaos_pb2_grpc
 from xmux_sim.xmus.protos.xmux.xia.v4 import xia_pb2, xia_pb2_grpc
 
-STREAM_PAUSE_S = 0.2
+STREAM_PAUSE_S = 0.1
 PIECES = 3
 
 LOCUSTFILE = """
@@ -114,7 +114,7 @@ def test_each_rpc_is_reported_by_method_and_each_failure_by_status_and_reason(
     done = subprocess.run(
         [
             *(sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "--only-summary"),
-            *("-u", "2", "-r", "2", "-t", "2s", "--csv", str(prefix), "--exit-code-on-error", "0"),
+            *("-u", "2", "-r", "2", "-t", "4s", "--csv", str(prefix), "--exit-code-on-error", "0"),
         ],
         env={**os.environ, "TARGET": server},
         capture_output=True,

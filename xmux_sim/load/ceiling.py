@@ -48,33 +48,44 @@ def children_cpu_s() -> float:
 
 
 class CpuMeter:
-    """CPU seconds the run's containers used between ``start()`` and ``stop()``."""
+    """CPU seconds the run's containers used between ``start()`` and ``stop()``, also by service."""
 
     def __init__(self, docker_client: Any, run_id: str) -> None:
         from xmux_sim.providers.docker import labels
 
         self.containers = docker_client.containers.list(filters={"label": f"{labels.RUN}={run_id}"})
+        # A pod's holder and app (and a node's router) count under one name: the service's, or the role's.
+        self._names = {
+            c.id: c.labels.get(labels.SERVICE) or c.labels.get(labels.ROLE, "other") for c in self.containers
+        }
         self._t0 = 0.0
-        self._start = 0.0
+        self._start: dict[str, int] = {}
+        self.by_service: dict[str, float] = {}
+        """CPU seconds per service of the last start..stop."""
 
-    def _total_s(self) -> float:
-        total_ns = 0
+    def _usage_ns(self) -> dict[str, int]:
+        usage = {}
         for c in self.containers:
             path = _CGROUP_CPU / c.id / "cpuacct.usage"
             try:
-                total_ns += int(path.read_text())
+                usage[c.id] = int(path.read_text())
             except (OSError, ValueError):
                 stats = c.stats(stream=False, one_shot=True)
-                total_ns += int(stats.get("cpu_stats", {}).get("cpu_usage", {}).get("total_usage", 0))
-        return total_ns / 1e9
+                usage[c.id] = int(stats.get("cpu_stats", {}).get("cpu_usage", {}).get("total_usage", 0))
+        return usage
 
     def start(self) -> None:
         self._t0 = time.monotonic()
-        self._start = self._total_s()
+        self._start = self._usage_ns()
 
     def stop(self) -> dict[str, float]:
         seconds = max(time.monotonic() - self._t0, 1e-9)
-        used = self._total_s() - self._start
+        end = self._usage_ns()
+        self.by_service = {}
+        for cid, ns in end.items():
+            name = self._names[cid]
+            self.by_service[name] = self.by_service.get(name, 0.0) + (ns - self._start.get(cid, ns)) / 1e9
+        used = sum(self.by_service.values())
         return {"stack_cpu_s": round(used, 2), "stack_cores": round(used / seconds, 2)}
 
 

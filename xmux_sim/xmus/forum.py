@@ -524,33 +524,34 @@ class Forum(forum_service_pb2_grpc.ForumServicer):
         await self.unsave("forum.saved_post", "post_id", request.postId, me.uid)
         return empty_pb2.Empty()
 
+    async def saved(self, what: str, request: Any, context: Any) -> list[Any]:
+        """The caller's saved threads or posts (``what``: thread | post), the newest save first."""
+        me = await self.me(context)
+        page = page_of(None, request.offset, request.count, THREAD_ORDER)
+        columns, alias = (THREAD_COLUMNS, "t") if what == "thread" else (POST_COLUMNS, "p")
+        return await self.fetch(
+            f"SELECT {columns} FROM forum.saved_{what} sv "
+            f"JOIN forum.{what} {alias} ON {alias}.id = sv.{what}_id "
+            f"WHERE sv.uid = %(me)s AND {alias}.status = 0 ORDER BY sv.create_at DESC, sv.id DESC "
+            "LIMIT %(count)s OFFSET %(offset)s",
+            {"me": me.uid, **page},
+        )
+
     @rpc
     async def GetSavedThreads(
         self, request: forum_saved_pb2.GetSavedThreadsReq, context: Any
     ) -> forum_thread_pb2.GetThreadsResp:
-        me = await self.me(context)
-        page = page_of(None, request.offset, request.count, THREAD_ORDER)
-        rows = await self.fetch(
-            f"SELECT {THREAD_COLUMNS} FROM forum.saved_thread sv JOIN forum.thread t ON t.id = sv.thread_id "
-            "WHERE sv.uid = %(me)s AND t.status = 0 ORDER BY sv.create_at DESC, sv.id DESC "
-            "LIMIT %(count)s OFFSET %(offset)s",
-            {"me": me.uid, **page},
+        return forum_thread_pb2.GetThreadsResp(
+            threads=[thread_of(r) for r in await self.saved("thread", request, context)]
         )
-        return forum_thread_pb2.GetThreadsResp(threads=[thread_of(r) for r in rows])
 
     @rpc
     async def GetSavedPosts(
         self, request: forum_saved_pb2.GetSavedPostsReq, context: Any
     ) -> forum_post_pb2.GetPostsResp:
-        me = await self.me(context)
-        page = page_of(None, request.offset, request.count, POST_ORDER)
-        rows = await self.fetch(
-            f"SELECT {POST_COLUMNS} FROM forum.saved_post sv JOIN forum.post p ON p.id = sv.post_id "
-            "WHERE sv.uid = %(me)s AND p.status = 0 ORDER BY sv.create_at DESC, sv.id DESC "
-            "LIMIT %(count)s OFFSET %(offset)s",
-            {"me": me.uid, **page},
+        return forum_post_pb2.GetPostsResp(
+            posts=[post_of(r) for r in await self.saved("post", request, context)]
         )
-        return forum_post_pb2.GetPostsResp(posts=[post_of(r) for r in rows])
 
     # ----- reports -----------------------------------------------------------------------------
 
