@@ -22,11 +22,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from xmux_sim.checkers import RouteTarget, convergence_time
 from xmux_sim.fabric import RouteWatcher
-from xmux_sim.fabric.convergence import convergence_time, has, lacks
 from xmux_sim.faults.spec import FaultSpec
 from xmux_sim.providers.docker.provider import DockerProvider, DockerRun
-from xmux_sim.providers.docker.routers import learned_routes, wait_established
+from xmux_sim.providers.docker.routers import wait_established
 from xmux_sim.topology import parse_stack
 
 RESULTS = Path(__file__).parent / "results" / "fabric.json"
@@ -60,14 +60,10 @@ print(statistics.median(times) * 1e6)
 """
 
 
-def router(run: DockerRun, node: str) -> Any:
-    return run.provider.client.containers.get(f"xmux-{run.run_id}-router-{node}")
-
-
 def bring_up(run: DockerRun) -> float:
     """Restart the three routers and time until the mesh is whole again (the pods stay up)."""
     assert run.stack is not None
-    routers = {n.name: router(run, n.name) for n in run.stack.nodes}
+    routers = {n.name: run.router(n.name) for n in run.stack.nodes}
     for r in routers.values():
         r.stop(timeout=1)
     t0 = time.monotonic()
@@ -78,8 +74,7 @@ def bring_up(run: DockerRun) -> float:
 
 
 def drop(run: DockerRun, mode: str, limit_s: float) -> dict[str, float | None]:
-    routers = {n: router(run, n) for n in SURVIVORS}
-    watcher = RouteWatcher(lambda n: learned_routes(routers[n]), SURVIVORS, interval=0.1)
+    watcher = RouteWatcher(run.learned_routes, SURVIVORS, interval=0.1)
     with watcher:
         # From before the inject: a power fault takes a while to kill the node's containers.
         injected = time.monotonic()
@@ -90,9 +85,9 @@ def drop(run: DockerRun, mode: str, limit_s: float) -> dict[str, float | None]:
         watcher.wait_until(lambda t: all(CIDR in t.get(n, frozenset()) for n in SURVIVORS), limit_s)
     samples = watcher.samples
     withdraw = convergence_time(
-        [s for s in samples if s.t < healed], injected, dict.fromkeys(SURVIVORS, lacks(CIDR))
+        [s for s in samples if s.t < healed], injected, dict.fromkeys(SURVIVORS, RouteTarget.withdrawn(CIDR))
     )
-    regain = convergence_time(samples, healed, dict.fromkeys(SURVIVORS, has(CIDR)))
+    regain = convergence_time(samples, healed, dict.fromkeys(SURVIVORS, RouteTarget.regained(CIDR)))
     return {
         "withdraw_s": None if withdraw is None else round(withdraw, 2),
         "regain_s": None if regain is None else round(regain, 2),
@@ -102,14 +97,13 @@ def drop(run: DockerRun, mode: str, limit_s: float) -> dict[str, float | None]:
 
 def connect_us(run: DockerRun, src: str, dst_service: str, port: int, n: int = 300) -> float:
     ip = run.endpoint(dst_service).pod_ip
-    holder = run.provider.client.containers.get(f"xmux-{run.run_id}-{src}")
-    out = holder.exec_run(["python3", "-c", CONNECT_TIMES.format(n=n, ip=ip, port=port)]).output
+    out = run.holder(src).exec_run(["python3", "-c", CONNECT_TIMES.format(n=n, ip=ip, port=port)]).output
     return float(out.decode().strip().splitlines()[-1])
 
 
 def wait_settled(run: DockerRun) -> None:
     assert run.stack is not None
-    wait_established({n.name: router(run, n.name) for n in run.stack.nodes}, run.stack, timeout=400)
+    wait_established({n.name: run.router(n.name) for n in run.stack.nodes}, run.stack, timeout=400)
 
 
 def measure(bgp: str, rounds: int, modes: tuple[str, ...], limit_s: float, hops: bool) -> dict[str, Any]:

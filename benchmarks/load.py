@@ -4,7 +4,7 @@ Each of N locust users is a seeded student whose app starts again and again with
 time (closed loop): five concurrent calls, awaited together. h2load drives the same five
 methods over N HTTP/2 connections with 5 streams each (the same concurrency). For each:
 calls per second, p50/p99, the load generator's CPU (cores) and the stack's (cores, from
-its containers' cgroups). locust/h2load is the figure to report: how close locust drives
+its own account of its containers' CPU). locust/h2load is the figure to report: how close locust drives
 the path to what the stack takes, and which side ran out of CPU first.
 
     .venv/bin/python benchmarks/load.py                     # loadtests/stacks/load.yaml, up and down
@@ -34,6 +34,7 @@ from xmux_sim.load.config import LoadConfig, target_of
 from xmux_sim.load.profile import Profile
 from xmux_sim.load.records import read_records
 from xmux_sim.load.runner import LocustProcesses
+from xmux_sim.providers.base import Run
 from xmux_sim.topology import load_stack
 from xmux_sim.xmus import client, seed
 
@@ -55,7 +56,7 @@ def process_cpu_s(procs: LocustProcesses) -> float:
 APP_START = {"grpc " + p.lstrip("/").split(".")[-1] for p in APP_START_PATHS}  # "grpc AAOS/GetExams", ...
 
 
-def locust_run(run: Any, users: int, seconds: float, workers: int, folder: Path) -> dict[str, Any]:
+def locust_run(run: Run, users: int, seconds: float, workers: int, folder: Path) -> dict[str, Any]:
     profile = Profile(
         name=f"bench-w{workers}",
         users=users,
@@ -67,7 +68,7 @@ def locust_run(run: Any, users: int, seconds: float, workers: int, folder: Path)
         mix={"app_start": 1},
     )
     config = LoadConfig(target_of(run), profile, str(folder / "requests"), seed=1)
-    meter = CpuMeter(run.provider.client, run.run_id)
+    meter = CpuMeter(run)
     procs = LocustProcesses(config, folder)
     procs.start()
     # Measure a steady window: not the imports and spawning before it, nor the stop after it.
@@ -95,11 +96,11 @@ def locust_run(run: Any, users: int, seconds: float, workers: int, folder: Path)
     }
 
 
-def h2load_run(run: Any, users: int, seconds: float, folder: Path) -> dict[str, Any]:
+def h2load_run(run: Run, users: int, seconds: float, folder: Path) -> dict[str, Any]:
     target = target_of(run)
     student = seed.registered(target.seed, target.size)[0]
     auth = client.auth_metadata(student.campus_id, student.password)[0][1]
-    meter = CpuMeter(run.provider.client, run.run_id)
+    meter = CpuMeter(run)
     meter.start()
     result = H2load(target, auth, clients=users, streams=len(APP_START_PATHS), seconds=seconds).run(folder)
     stack = meter.stop()

@@ -14,9 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from xmux_sim.providers.docker.provider import DockerProvider
+from xmux_sim.api import open_stack
+from xmux_sim.experiment import RunOptions, ScenarioRunner
 from xmux_sim.scenario import parse_scenario
-from xmux_sim.scenario.runner import RunOptions, ScenarioRunner
 from xmux_sim.topology import load_stack
 
 RESULTS = Path(__file__).parent / "results" / "scenario_overhead.json"
@@ -66,7 +66,7 @@ def main() -> None:
         scenario_text = SCENARIO.replace("DURATION", f"{args.duration:g}")
         (folder / "scenario.yaml").write_text(scenario_text)
         scenario = parse_scenario(scenario_text, str(folder / "scenario.yaml"))
-        with DockerProvider().up(load_stack(folder / "stack.yaml")) as run:
+        with open_stack(load_stack(folder / "stack.yaml")) as run:
             t0 = time.monotonic()
             outcome = ScenarioRunner(
                 scenario, RunOptions(report_dir=folder / "reports", attach=run.run_id, seed=1)

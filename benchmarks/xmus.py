@@ -38,6 +38,7 @@ import grpc.aio
 
 from xmux_sim.api import open_stack
 from xmux_sim.load.ceiling import CpuMeter
+from xmux_sim.providers.base import Run
 from xmux_sim.services.tls import ca_file
 from xmux_sim.topology import load_stack
 from xmux_sim.topology.kinds import XMUS_SERVICES
@@ -49,6 +50,35 @@ from xmux_sim.xmus.protos.xmux.core.user.v4 import user_pb2
 RESULTS = Path(__file__).parent / "results" / "xmus.json"
 DATABASES = ("postgres", "mongo", "nats", "minio")
 Flow = Callable[[Any, Any, random.Random, set[str], Callable[..., Awaitable[Any]]], Awaitable[None]]
+
+
+class ServiceCpu(CpuMeter):
+    """The run's CPU, also by service: a pod's containers count under its service's name.
+
+    Which container is which comes from the docker provider's labels (this benchmark measures
+    the docker provider on this machine).
+    """
+
+    def __init__(self, run: Run) -> None:
+        super().__init__(run)
+        containers = run.provider.client.containers.list(filters={"label": f"xmux-sim.run={run.run_id}"})  # type: ignore[attr-defined]
+        self.names = {
+            c.id: c.labels.get("xmux-sim.service") or c.labels.get("xmux-sim.role", "other")
+            for c in containers
+        }
+        self.by_service: dict[str, float] = {}
+
+    def start(self) -> None:
+        super().start()
+        self.first = self.run.cpu_usage()
+
+    def stop(self) -> dict[str, float]:
+        figures = super().stop()
+        self.by_service = {}
+        for cid, used in self.run.cpu_usage().items():
+            name = self.names.get(cid, "other")
+            self.by_service[name] = self.by_service.get(name, 0.0) + used - self.first.get(cid, used)
+        return figures
 
 
 def quantile(values: list[float], q: float) -> float:
@@ -121,8 +151,10 @@ async def drive(
 
     # Warm up connections (TLS, HTTP/2, nginx upstream keepalive) before measuring.
     await asyncio.gather(*(user(i, time.perf_counter() + 2) for i in range(concurrency)))
-    flows.clear(), calls.clear(), errors.clear()
-    meter = CpuMeter(run.provider.client, run.run_id)
+    flows.clear()
+    calls.clear()
+    errors.clear()
+    meter = ServiceCpu(run)
     meter.start()
     cpu0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
     await asyncio.gather(*(user(i, t0 + seconds) for i in range(concurrency)))
@@ -207,10 +239,7 @@ def main() -> None:
     with open_stack(stack, attach=args.attach or False) as run:
         up_s = time.monotonic() - started
         ep = run.endpoint("nginx")
-        env = dict(
-            e.split("=", 1)
-            for e in run.provider.app_container(run.run_id, "auth").attrs["Config"]["Env"]  # type: ignore[attr-defined]
-        )
+        env = run.environment("auth")
         students = [s for s in seed.registered(int(env["XMUS_SEED"]), env["XMUS_SIZE"]) if not s.staff]
         results: dict[str, Any] = {}
         for port in args.ports.split(","):

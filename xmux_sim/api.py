@@ -16,7 +16,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from xmux_sim.providers.docker.provider import DockerProvider, DockerRun
+from xmux_sim.providers import DEFAULT
+from xmux_sim.providers.base import Run
+from xmux_sim.session import run_session
 from xmux_sim.topology import Stack, load_stack
 
 
@@ -26,19 +28,18 @@ def open_stack(
     *,
     attach: bool | str = False,
     progress: Callable[[str], None] | None = None,
-) -> Iterator[DockerRun]:
+    provider: str = DEFAULT,
+) -> Iterator[Run]:
     """Bring a stack up for the with-block (and down after), or attach to a running one.
 
     ``attach=True`` attaches to the only running stack, ``attach="RUN_ID"`` to that run;
     an attached stack is left running on exit.
     """
-    provider = DockerProvider(progress=progress)
     if attach:
-        yield provider.attach(attach if isinstance(attach, str) else None)
+        run_id = attach if isinstance(attach, str) else ""
+        with run_session(attach=run_id, provider=provider, progress=progress) as session:
+            yield session.run
         return
     resolved = stack if isinstance(stack, Stack) else load_stack(stack)
-    run = provider.up(resolved)
-    try:
-        yield run
-    finally:
-        run.down()
+    with run_session(resolved, provider=provider, progress=progress) as session:
+        yield session.run

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 
 from xmux_sim.errors import XmuxSimError
+
+if TYPE_CHECKING:
+    from xmux_sim.providers.base import Provider, RunStatus
+    from xmux_sim.session import Session
+    from xmux_sim.topology import Stack
 
 console = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
@@ -25,24 +30,20 @@ def _progress(line: str) -> None:
     console.log(line, markup=False)
 
 
-def _provider() -> Any:
-    from xmux_sim.providers.docker.provider import DockerProvider
+def _provider() -> Provider:
+    from xmux_sim.providers import open_provider
 
-    return DockerProvider(progress=_progress)
+    return open_provider(progress=_progress)
 
 
 def cmd_images(args: argparse.Namespace) -> int:
-    from xmux_sim.images.builder import ImageBuilder
-    from xmux_sim.providers.docker.engine import connect
-
+    images = _provider().images
     if args.images_command == "build":
-        builder = ImageBuilder(connect(), progress=_progress)
         with console.status("building images (the first build takes a few minutes)"):
-            built = builder.build(args.names or None, rebuild=args.rebuild)
+            built = images.build(args.names or None, rebuild=args.rebuild)
         console.print(f"built: {', '.join(built) or 'nothing (all up to date)'}")
         return 0
-    builder = ImageBuilder(connect())
-    rows = builder.states()
+    rows = images.states()
     if args.json:
         out.print_json(json.dumps([r.__dict__ for r in rows]))
         return 0
@@ -60,7 +61,7 @@ def cmd_images(args: argparse.Namespace) -> int:
     return 0
 
 
-def _status_table(status: dict[str, Any]) -> Table:
+def _status_table(status: RunStatus) -> Table:
     table = Table(
         "service",
         "state",
@@ -85,49 +86,59 @@ def _status_table(status: dict[str, Any]) -> Table:
     return table
 
 
+@contextmanager
+def _session(stack: Stack, keep: bool = False) -> Iterator[Session]:
+    """A run session on ``stack``, with a spinner while it comes up."""
+    from xmux_sim.session import run_session
+
+    spinner = console.status(f"bringing stack {stack.name} up")
+    spinner.start()
+    try:
+        with run_session(stack, keep=keep, progress=_progress) as session:
+            spinner.stop()
+            yield session
+    finally:
+        spinner.stop()
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     from xmux_sim.topology import load_stack
 
     stack = load_stack(args.stack)
-    provider = _provider()
     t0 = time.monotonic()
-    with console.status(f"bringing stack {stack.name} up"):
-        run = provider.up(stack, keep=args.keep)
-    console.print(
-        f"stack [bold]{stack.name}[/] up as run [bold]{run.run_id}[/] in {time.monotonic() - t0:.1f}s"
-    )
-    out.print(_status_table(provider.status(run.run_id)))
-    if args.keep:
-        console.print(f"kept: `xmux-sim status`, then `xmux-sim down --run {run.run_id}`")
-        return 0
-    console.print("serving until Ctrl-C (use --keep to leave it running instead)")
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        while not stop.wait(1):
-            pass
-    except KeyboardInterrupt:
-        pass
-    with console.status("taking the stack down"):
-        run.down()
+    with _session(stack, keep=args.keep) as session:
+        run = session.run
+        console.print(
+            f"stack [bold]{stack.name}[/] up as run [bold]{run.run_id}[/] in {time.monotonic() - t0:.1f}s"
+        )
+        out.print(_status_table(run.status()))
+        if args.keep:
+            session.finish()
+            console.print(f"kept: `xmux-sim status`, then `xmux-sim down --run {run.run_id}`")
+            return 0
+        console.print("serving until Ctrl-C (use --keep to leave it running instead)")
+        with suppress(KeyboardInterrupt):  # or SIGTERM, which the session turns into one
+            threading.Event().wait()
+        with console.status("taking the stack down"):
+            session.finish()
     console.print("down")
     return 0
 
 
-def _nodes_table(status: dict[str, Any]) -> Table:
+def _nodes_table(status: RunStatus) -> Table:
     table = Table("node", "pod CIDR", "router", "BGP sessions", "learned routes", "pods", title="nodes")
-    for name, node in status.get("nodes", {}).items():
-        router = node.get("router") or {}
-        sessions = router.get("sessions") or {}
+    for name, node in status["nodes"].items():
+        router = node["router"]
+        sessions = router["sessions"] if router else {}
         up = sum(1 for s in sessions.values() if s == "established")
         colour = "green" if sessions and up == len(sessions) else "red"
         table.add_row(
             name,
-            node.get("cidr") or "-",
-            router.get("state", "-"),
+            node["cidr"] or "-",
+            router["state"] if router else "-",
             f"[{colour}]{up}/{len(sessions)} established[/]" if router else "-",
-            ", ".join(router.get("routes", [])) or "-",
-            ", ".join(p["name"] for p in node.get("pods", [])),
+            (", ".join(router["routes"]) if router else "") or "-",
+            ", ".join(p["name"] for p in node["pods"]),
         )
     return table
 
@@ -138,9 +149,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         out.print(json.dumps(status, indent=2), soft_wrap=True, markup=False)
         return 0
     out.print(_status_table(status))
-    if any(node.get("router") for node in status.get("nodes", {}).values()):
+    if any(node["router"] for node in status["nodes"].values()):
         out.print(_nodes_table(status))
-    for fault in status.get("faults", []):
+    for fault in status["faults"]:
         out.print(
             f"[yellow]active fault[/] {fault['id']}: {fault['description']} (since {fault['injected_at']})"
         )
@@ -164,17 +175,14 @@ def cmd_smoke(args: argparse.Namespace) -> int:
     from xmux_sim.topology import load_stack
 
     stack = load_stack(args.stack)
-    provider = _provider()
     t0 = time.monotonic()
-    with console.status(f"bringing stack {stack.name} up"):
-        run = provider.up(stack)
-    up_s = time.monotonic() - t0
-    try:
+    with _session(stack) as session:
+        run = session.run
+        up_s = time.monotonic() - t0
         with console.status("checking every service with a real round trip"):
             results = run_checks(run)
-    finally:
         with console.status("taking the stack down"):
-            run.down()
+            session.finish()
     table = Table(
         "service",
         "check",
@@ -197,9 +205,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from rich.live import Live
     from rich.text import Text
 
+    from xmux_sim.experiment import RunOptions, ScenarioRunner
     from xmux_sim.report import verdict_table
-    from xmux_sim.scenario import load_scenario
-    from xmux_sim.scenario.runner import RunOptions, ScenarioRunner, default_scenario_path
+    from xmux_sim.scenario import default_scenario_path, load_scenario
 
     path = args.file or default_scenario_path()
     scenario = load_scenario(path)
@@ -219,14 +227,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_fault(args: argparse.Namespace) -> int:
-    from xmux_sim.faults.spec import KINDS, FaultSpec, FaultSpecError
+    from xmux_sim.faults.kind import FAULT_KINDS
+    from xmux_sim.faults.spec import FaultSpec, FaultSpecError
 
-    if args.kind not in KINDS:
-        raise XmuxSimError(f"unknown fault kind {args.kind!r}; kinds: {', '.join(KINDS)}")
+    info = FAULT_KINDS.get(args.kind)
+    if info is None:
+        raise XmuxSimError(FAULT_KINDS.unknown(args.kind))
     try:
         spec = FaultSpec.from_args(args.kind, args.params)
     except FaultSpecError as exc:
-        info = KINDS[args.kind]
         usage = " ".join(f"{p.name}=..." for p in info.params)
         raise XmuxSimError(f"{args.kind}: {exc}\n  usage: xmux-sim fault {args.kind} {usage}") from None
     provider = _provider()
@@ -258,11 +267,11 @@ def cmd_heal(args: argparse.Namespace) -> int:
 
 
 def cmd_faults(args: argparse.Namespace) -> int:
-    from xmux_sim.faults.spec import KINDS
+    from xmux_sim.faults.kind import FAULT_KINDS
 
     if args.kinds:
         table = Table("kind", "parameters", "what it does")
-        for info in KINDS.values():
+        for info in FAULT_KINDS.values():
             params = ", ".join(f"{p.name}{'' if p.required else '?'}" for p in info.params)
             table.add_row(info.name, params, info.help)
         out.print(table)
@@ -320,6 +329,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    from xmux_sim.faults.kind import FAULT_KINDS
+
     p = argparse.ArgumentParser(
         prog="xmux-sim", description="The XMUX cluster on one machine, broken on purpose."
     )
@@ -376,7 +387,7 @@ def parser() -> argparse.ArgumentParser:
         "`xmux-sim fault kill pod=postgres-0`, `xmux-sim fault latency service=mongo ms=200`. "
         "`xmux-sim faults --kinds` lists kinds and parameters.",
     )
-    fault.add_argument("kind", help="kill, stop, start, pause, unpause, drop-node, partition, latency, ...")
+    fault.add_argument("kind", help=", ".join(FAULT_KINDS.names()))
     fault.add_argument("params", nargs="*", help="KEY=VALUE parameters (the first may be given bare)")
     fault.add_argument("--run", help="run id (default: the only running one)")
     fault.add_argument("--json", action="store_true", help="print {id, run, kind, description} as JSON")

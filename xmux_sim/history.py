@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import Any, Final, overload
+
+from xmux_sim.timeline import RunClock
 
 __all__ = [
     "FinalRead",
@@ -26,7 +26,6 @@ __all__ = [
     "Operation",
     "Outcome",
     "Recorder",
-    "RunClock",
     "select",
 ]
 
@@ -248,33 +247,6 @@ class History(Sequence[Operation]):
                 except (ValueError, KeyError, TypeError) as exc:
                     raise ValueError(f"{path}:{lineno}: not an operation: {exc}") from exc
         return history
-
-
-class RunClock:
-    """Monotonic seconds since the run started, plus the wall time of that start.
-
-    Operations and fault timelines read the same clock, so "the fault was
-    healed at 12.5 s" and "this write was invoked at 12.7 s" are comparable.
-    """
-
-    __slots__ = ("_origin", "_source", "started_at")
-
-    def __init__(
-        self,
-        *,
-        source: Callable[[], float] = time.monotonic,
-        started_at: datetime | None = None,
-    ) -> None:
-        self._source = source
-        self._origin = source()
-        self.started_at = started_at if started_at is not None else datetime.now(UTC)
-
-    def now(self) -> float:
-        return self._source() - self._origin
-
-    def wall(self, t: float) -> datetime:
-        """The wall-clock time of run time ``t`` (for reports and log correlation)."""
-        return self.started_at + timedelta(seconds=t)
 
 
 _UNSET: Final = object()

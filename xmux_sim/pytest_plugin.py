@@ -7,7 +7,7 @@ Options:
   --xmux-seed N        seed for scenario files (default: each file's, else random)
   --xmux-report-dir D  where scenario reports go (default: reports)
 
-Fixtures: ``xmux_stack`` (a DockerRun), ``xmux_postgres`` (psycopg connection),
+Fixtures: ``xmux_stack`` (a :class:`~xmux_sim.providers.base.Run`), ``xmux_postgres`` (psycopg connection),
 ``xmux_mongo`` (pymongo database), ``xmux_minio`` (Minio client), ``xmux_nats_endpoint``
 (nats-py is async: connect with ``xmux_sim.clients.nats_connect``), ``xmux_http`` (base
 URL of nginx); for scenarios written in Python: ``xmux_clock`` (one RunClock),
@@ -25,12 +25,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from xmux_sim import clients
 from xmux_sim.services.base import Endpoint
+
+if TYPE_CHECKING:
+    import psycopg
+    import pymongo.database
+    from minio import Minio
+
+    from xmux_sim.history import Recorder
+    from xmux_sim.providers.base import Run, RunFaults
+    from xmux_sim.timeline import RunClock
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -54,7 +63,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    from xmux_sim.scenario.runner import default_scenario_path
+    from xmux_sim.scenario.loader import default_scenario_path
 
     # The embedded default scenario: the installed copy, or the checkout's (a non-editable install).
     default = file_path.resolve() == default_scenario_path().resolve() or file_path.parts[-3:] == (
@@ -63,7 +72,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
         "default.yaml",
     )
     if file_path.suffix in (".yaml", ".yml") and ("scenarios" in file_path.parts[:-1] or default):
-        from xmux_sim.scenario.pytest_items import ScenarioFile
+        from xmux_sim.experiment.pytest_items import ScenarioFile
 
         file: pytest.Collector = ScenarioFile.from_parent(parent, path=file_path)
         return file
@@ -71,7 +80,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 
 
 @pytest.fixture(scope="session")
-def xmux_stack(request: pytest.FixtureRequest) -> Iterator[Any]:
+def xmux_stack(request: pytest.FixtureRequest) -> Iterator[Run]:
     from xmux_sim.api import open_stack
 
     attach = request.config.getoption("--xmux-attach")
@@ -82,13 +91,13 @@ def xmux_stack(request: pytest.FixtureRequest) -> Iterator[Any]:
 
 
 @pytest.fixture
-def xmux_postgres(xmux_stack: Any) -> Iterator[Any]:
+def xmux_postgres(xmux_stack: Run) -> Iterator[psycopg.Connection[Any]]:
     with clients.postgres(xmux_stack.endpoint("postgres")) as conn:
         yield conn
 
 
 @pytest.fixture
-def xmux_mongo(xmux_stack: Any) -> Iterator[Any]:
+def xmux_mongo(xmux_stack: Run) -> Iterator[pymongo.database.Database[dict[str, Any]]]:
     ep = xmux_stack.endpoint("mongo")
     client = clients.mongo(ep)
     try:
@@ -98,39 +107,38 @@ def xmux_mongo(xmux_stack: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def xmux_minio(xmux_stack: Any) -> Any:
+def xmux_minio(xmux_stack: Run) -> Minio:
     return clients.minio(xmux_stack.endpoint("minio"))
 
 
 @pytest.fixture
-def xmux_nats_endpoint(xmux_stack: Any) -> Endpoint:
-    ep: Endpoint = xmux_stack.endpoint("nats")
-    return ep
+def xmux_nats_endpoint(xmux_stack: Run) -> Endpoint:
+    return xmux_stack.endpoint("nats")
 
 
 @pytest.fixture
-def xmux_http(xmux_stack: Any) -> str:
+def xmux_http(xmux_stack: Run) -> str:
     return clients.http_url(xmux_stack.endpoint("nginx"))
 
 
 @pytest.fixture
-def xmux_clock() -> Any:
-    from xmux_sim.history import RunClock
+def xmux_clock() -> RunClock:
+    from xmux_sim.timeline import RunClock
 
     return RunClock()
 
 
 @pytest.fixture
-def xmux_recorder(xmux_clock: Any) -> Any:
+def xmux_recorder(xmux_clock: RunClock) -> Recorder:
     from xmux_sim.history import Recorder
 
     return Recorder(xmux_clock)
 
 
 @pytest.fixture
-def xmux_faults(xmux_stack: Any, xmux_clock: Any) -> Iterator[Any]:
+def xmux_faults(xmux_stack: Run, xmux_clock: RunClock) -> Iterator[RunFaults]:
     """The session stack's faults on this test's clock; ``.timeline.windows()`` feeds the checkers."""
-    from xmux_sim.faults.base import Timeline
+    from xmux_sim.timeline import Timeline
 
     faults = xmux_stack.faults(Timeline(xmux_clock))
     try:

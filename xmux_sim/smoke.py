@@ -1,4 +1,4 @@
-"""The main job until the scenario runner exists: a real round trip through every service.
+"""`xmux-sim smoke`: a real round trip through every service.
 
 Each check writes something and reads it back over a real connection, so a stack that
 only looks healthy (a port that answers, a process that runs) does not pass.
@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from xmux_sim import clients
-from xmux_sim.providers.docker.provider import DockerRun
+from xmux_sim.providers.base import Run
 
 
 @dataclass
@@ -29,7 +29,7 @@ class CheckResult:
     detail: str
 
 
-def check_postgres(run: DockerRun) -> str:
+def check_postgres(run: Run) -> str:
     token = secrets.token_hex(8)
     with clients.postgres(run.endpoint("postgres")) as conn:
         conn.execute(
@@ -43,7 +43,7 @@ def check_postgres(run: DockerRun) -> str:
     return "INSERT + SELECT of a fresh key"
 
 
-def check_mongo(run: DockerRun) -> str:
+def check_mongo(run: Run) -> str:
     token = secrets.token_hex(8)
     client = clients.mongo(run.endpoint("mongo"))
     try:
@@ -57,7 +57,7 @@ def check_mongo(run: DockerRun) -> str:
     return "insert_one + find_one"
 
 
-def check_nats(run: DockerRun) -> str:
+def check_nats(run: Run) -> str:
     async def round_trip() -> str:
         nc = await clients.nats_connect(run.endpoint("nats"))
         try:
@@ -78,7 +78,7 @@ def check_nats(run: DockerRun) -> str:
     return asyncio.run(round_trip())
 
 
-def check_minio(run: DockerRun) -> str:
+def check_minio(run: Run) -> str:
     ep = run.endpoint("minio")
     client = clients.minio(ep)
     bucket = ep.credentials.get("bucket", "xmux")
@@ -96,7 +96,7 @@ def check_minio(run: DockerRun) -> str:
     return "put + get of 1 MiB, same SHA-256"
 
 
-def check_prometheus(run: DockerRun, timeout: float = 20.0) -> str:
+def check_prometheus(run: Run, timeout: float = 20.0) -> str:
     url = clients.http_url(run.endpoint("prometheus")) + "/api/v1/query?query=up"
     deadline = time.monotonic() + timeout
     down: list[str] = []
@@ -112,7 +112,7 @@ def check_prometheus(run: DockerRun, timeout: float = 20.0) -> str:
     raise AssertionError(f"targets not up after {timeout:g}s: {', '.join(down)}")
 
 
-def check_nginx(run: DockerRun) -> str:
+def check_nginx(run: Run) -> str:
     with urllib.request.urlopen(clients.http_url(run.endpoint("nginx")) + "/healthz", timeout=5) as resp:
         body = resp.read().decode()
     if resp.status != 200 or "ok" not in body:
@@ -120,7 +120,7 @@ def check_nginx(run: DockerRun) -> str:
     return "GET /healthz through the published port"
 
 
-CHECKS: dict[str, tuple[str, Callable[[DockerRun], str]]] = {
+CHECKS: dict[str, tuple[str, Callable[[Run], str]]] = {
     "postgres": ("write + read", check_postgres),
     "mongo": ("write + read", check_mongo),
     "nats": ("publish + consume", check_nats),
@@ -130,7 +130,7 @@ CHECKS: dict[str, tuple[str, Callable[[DockerRun], str]]] = {
 }
 
 
-def run_checks(run: DockerRun) -> list[CheckResult]:
+def run_checks(run: Run) -> list[CheckResult]:
     results = []
     for service, (name, check) in CHECKS.items():
         if service not in run.endpoints:

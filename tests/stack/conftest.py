@@ -12,7 +12,9 @@ from typing import Any
 import docker
 import pytest
 
+from xmux_sim.providers.base import Run
 from xmux_sim.providers.docker.engine import connect
+from xmux_sim.providers.docker.provider import DockerRun
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -27,6 +29,12 @@ def docker_client() -> Iterator[docker.DockerClient]:
     client = connect()
     yield client
     client.close()
+
+
+def as_docker(run: Run) -> DockerRun:
+    """The run's containers: these tests look inside the docker provider's pods and routers."""
+    assert isinstance(run, DockerRun), f"the stack tests need the docker provider, not {type(run).__name__}"
+    return run
 
 
 def labelled(client: docker.DockerClient, run_id: str) -> dict[str, list[str]]:

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from tests.stack.conftest import status_json
-
-
-def _router(xmux_stack: Any, node: str) -> Any:
-    return xmux_stack.provider.client.containers.get(f"xmux-{xmux_stack.run_id}-router-{node}")
+from tests.stack.conftest import as_docker, status_json
+from xmux_sim.providers.base import Run
 
 
-def test_full_mesh_established_and_routes_learned(xmux_stack: Any) -> None:
+def test_full_mesh_established_and_routes_learned(xmux_stack: Run) -> None:
     nodes = status_json(xmux_stack.run_id)["nodes"]
     assert set(nodes) == {"node-1", "node-2", "node-3"}
     cidrs = {name: node["cidr"] for name, node in nodes.items()}
@@ -22,14 +17,13 @@ def test_full_mesh_established_and_routes_learned(xmux_stack: Any) -> None:
         assert node["pods"], f"{name} holds no pod"
 
 
-def test_cross_node_traffic_goes_through_both_routers(xmux_stack: Any) -> None:
+def test_cross_node_traffic_goes_through_both_routers(xmux_stack: Run) -> None:
+    run = as_docker(xmux_stack)
     postgres = xmux_stack.endpoint("postgres")  # node-1
     prometheus = xmux_stack.endpoint("prometheus")  # node-2
     stack = xmux_stack.stack
     assert stack is not None
-    src_node = stack.node(
-        xmux_stack.provider.app_container(xmux_stack.run_id, "prometheus").labels["xmux-sim.node"]
-    )
+    src_node = stack.node(run.app("prometheus").labels["xmux-sim.node"])
     dst_ip = postgres.pod_ip
     code, route = xmux_stack.exec("prometheus", ["ip", "route", "get", dst_ip])
     assert code == 0 and f"via {src_node.router_ip}" in route, route
@@ -37,7 +31,7 @@ def test_cross_node_traffic_goes_through_both_routers(xmux_stack: Any) -> None:
 
     # Count the packets each router forwards to the far pod's exporter while we fetch from it.
     rule = ["FORWARD", "-d", dst_ip, "-p", "tcp", "--dport", "9187", "-j", "ACCEPT"]
-    routers = [_router(xmux_stack, "node-1"), _router(xmux_stack, "node-2")]
+    routers = [run.router("node-1"), run.router("node-2")]
     for r in routers:
         assert r.exec_run(["iptables", "-I", *rule]).exit_code == 0
     try:

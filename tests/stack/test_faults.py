@@ -21,17 +21,16 @@ from typing import Any
 
 import docker
 import pytest
-from docker.models.containers import Container
 
 from tests.stack.conftest import labelled, status_json
 from tests.stack.test_lifecycle import cli, wait_until_clean
+from xmux_sim.checkers import RouteTarget, convergence_time
 from xmux_sim.fabric import RouteWatcher
-from xmux_sim.fabric.convergence import convergence_time, has, lacks
-from xmux_sim.faults.base import FaultError, Timeline
+from xmux_sim.faults.base import FaultError
 from xmux_sim.faults.spec import FaultSpec
 from xmux_sim.providers.docker.provider import DockerProvider, DockerRun
-from xmux_sim.providers.docker.routers import learned_routes
 from xmux_sim.services.base import Endpoint
+from xmux_sim.timeline import Timeline
 from xmux_sim.topology import parse_stack
 
 HOLD = 3.0
@@ -77,8 +76,7 @@ def leaves_nothing(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     run: DockerRun = request.getfixturevalue("fstack")
     assert run.faults().active() == [], "a fault is still in the ledger"
-    client = run.provider.client
-    for c in client.containers.list(filters={"label": f"xmux-sim.run={run.run_id}"}):
+    for c in run.client.containers.list(filters={"label": f"xmux-sim.run={run.run_id}"}):
         role = c.labels.get("xmux-sim.role")
         assert role not in ("fault-proxy", "fault-tool"), f"{c.name} outlived its fault"
         if role in ("holder", "router"):
@@ -88,18 +86,10 @@ def leaves_nothing(request: pytest.FixtureRequest) -> Iterator[None]:
             assert "tbf" not in qdiscs, f"{c.name} keeps a qdisc: {qdiscs}"
 
 
-def holder(run: DockerRun, pod: str) -> Container:
-    return run.provider.client.containers.get(f"xmux-{run.run_id}-{pod}")
-
-
-def router(run: DockerRun, node: str) -> Container:
-    return run.provider.client.containers.get(f"xmux-{run.run_id}-router-{node}")
-
-
 def curl(run: DockerRun, pod: str, url: str, max_time: float = 2.0) -> tuple[int, float, str]:
     """From inside a pod: curl's exit code (0 ok, 28 timeout, 7 refused/unreachable), seconds, output."""
     t0 = time.monotonic()
-    result = holder(run, pod).exec_run(["curl", "-s", "-o", "/dev/null", "--max-time", str(max_time), url])
+    result = run.holder(pod).exec_run(["curl", "-s", "-o", "/dev/null", "--max-time", str(max_time), url])
     return result.exit_code, time.monotonic() - t0, result.output.decode(errors="replace")
 
 
@@ -125,13 +115,12 @@ def wait_for(predicate: Any, timeout: float, what: str) -> float:
 
 
 def watcher(run: DockerRun, nodes: list[str]) -> RouteWatcher:
-    routers = {n: router(run, n) for n in nodes}
-    return RouteWatcher(lambda n: learned_routes(routers[n]), nodes, interval=0.2)
+    return RouteWatcher(run.learned_routes, nodes, interval=0.2)
 
 
 def wait_healthy(run: DockerRun, timeout: float = 60.0) -> None:
     def healthy() -> bool:
-        status = run.provider.status(run.run_id)
+        status = run.status()
         return all(s["state"] == "healthy" for s in status["services"].values())
 
     wait_for(healthy, timeout, "every pod healthy again")
@@ -156,7 +145,9 @@ def test_drop_node_withdraws_routes_and_traffic_fails_then_returns(fstack: Docke
         fault = faults.inject(spec("drop-node", node="node-2", mode=mode))
         try:
             for node in survivors:
-                wait_for(lambda n=node: cidr2 not in routes_of(fstack, n), HOLD + 2.5, f"{node} withdraws")
+                wait_for(
+                    lambda n=node: cidr2 not in fstack.learned_routes(n), HOLD + 2.5, f"{node} withdraws"
+                )
             # Black-holed: packets to node-2's pods vanish, the client times out.
             code, took, _ = curl(fstack, "postgres-0", prom_url(fstack), max_time=2)
             assert code == 28 and took >= 1.9, (code, took)
@@ -165,12 +156,12 @@ def test_drop_node_withdraws_routes_and_traffic_fails_then_returns(fstack: Docke
             healed = time.monotonic()
             fault.heal()
         for node in survivors:
-            wait_for(lambda n=node: cidr2 in routes_of(fstack, n), REGAIN_BOUND + 1, f"{node} regains")
+            wait_for(lambda n=node: cidr2 in fstack.learned_routes(n), REGAIN_BOUND + 1, f"{node} regains")
         wait_for(lambda: curl(fstack, "postgres-0", prom_url(fstack))[0] == 0, 30, "traffic to node-2 again")
     samples = watch.samples
     during = [s for s in samples if s.t < healed]
-    withdraw_s = convergence_time(during, injected, {n: lacks(cidr2) for n in survivors})
-    regain_s = convergence_time(samples, healed, {n: has(cidr2) for n in survivors})
+    withdraw_s = convergence_time(during, injected, {n: RouteTarget.withdrawn(cidr2) for n in survivors})
+    regain_s = convergence_time(samples, healed, {n: RouteTarget.regained(cidr2) for n in survivors})
     assert withdraw_s is not None and withdraw_s <= HOLD + 2, withdraw_s
     assert regain_s is not None and regain_s <= REGAIN_BOUND, regain_s
     event = timeline.events[0]
@@ -181,16 +172,12 @@ def test_drop_node_withdraws_routes_and_traffic_fails_then_returns(fstack: Docke
         assert fstack.provider.attach(fstack.run_id).endpoint("prometheus").ports["http"] == host_port
 
 
-def routes_of(run: DockerRun, node: str) -> frozenset[str]:
-    return learned_routes(router(run, node))
-
-
 def check_mode_specifics(run: DockerRun, mode: str) -> None:
     """What tells the three modes apart, observed from outside the dropped node."""
-    far_router = router(run, "node-2")
+    far_router = run.router("node-2")
     probe = ["nc", "-z", "-w", "2", far_router.labels["xmux-sim.underlay-ip"], "179"]
-    link_up = router(run, "node-1").exec_run(probe).exit_code == 0
-    node2 = run.provider.client.containers.list(
+    link_up = run.router("node-1").exec_run(probe).exit_code == 0
+    node2 = run.client.containers.list(
         all=True, filters={"label": [f"xmux-sim.run={run.run_id}", "xmux-sim.node=node-2"]}
     )
     states = {c.labels["xmux-sim.role"]: c.status for c in node2}
@@ -214,7 +201,7 @@ def test_unreachable_setting_fails_fast(docker_client: docker.DockerClient) -> N
     )
     run = DockerProvider().up(parse_stack(text, "unreachable.yaml"))
     with run, run.faults().inject(spec("drop-node", node="node-2", mode="link")):
-        wait_for(lambda: "198.18.115.0/24" not in learned_routes(router(run, "node-1")), HOLD + 2, "withdraw")
+        wait_for(lambda: "198.18.115.0/24" not in run.learned_routes("node-1"), HOLD + 2, "withdraw")
         code, took, _ = curl(run, "postgres-0", prom_url(run), max_time=5)
         assert code == 7 and took < 1.0, (code, took)  # No route to host, at once
 
@@ -294,13 +281,13 @@ def udp_delivered(run: DockerRun, sender: str, receiver: str, n: int) -> int:
     got: list[str] = []
     rx = threading.Thread(
         target=lambda: got.append(
-            holder(run, receiver).exec_run(["python3", "-c", UDP_RECEIVER]).output.decode()
+            run.holder(receiver).exec_run(["python3", "-c", UDP_RECEIVER]).output.decode()
         )
     )
     rx.start()
     time.sleep(0.5)
     ip = run.endpoint(receiver.rsplit("-", 1)[0]).pod_ip
-    holder(run, sender).exec_run(["python3", "-c", UDP_SENDER.format(n=n, ip=ip)])
+    run.holder(sender).exec_run(["python3", "-c", UDP_SENDER.format(n=n, ip=ip)])
     rx.join(timeout=30)
     return int(got[0].strip())
 
@@ -325,11 +312,11 @@ TCP_SEND = (
 
 
 def tcp_seconds(run: DockerRun, size: int) -> float:
-    sink = threading.Thread(target=lambda: holder(run, "prometheus-0").exec_run(["python3", "-c", TCP_SINK]))
+    sink = threading.Thread(target=lambda: run.holder("prometheus-0").exec_run(["python3", "-c", TCP_SINK]))
     sink.start()
     time.sleep(0.5)
     ip = run.endpoint("prometheus").pod_ip
-    out = holder(run, "postgres-0").exec_run(["python3", "-c", TCP_SEND.format(ip=ip, size=size)]).output
+    out = run.holder("postgres-0").exec_run(["python3", "-c", TCP_SEND.format(ip=ip, size=size)]).output
     sink.join(timeout=60)
     return float(out.decode().strip().splitlines()[-1])
 
@@ -365,7 +352,7 @@ def test_start_of_a_running_pod_is_refused(fstack: DockerRun) -> None:
 def test_wipe_volume_restarts_the_pod_on_an_empty_data_dir(fstack: DockerRun) -> None:
     code, out = fstack.exec("postgres", ["sh", "-c", 'touch "$PGDATA/xmux-marker" && ls "$PGDATA"'])
     assert code == 0 and "xmux-marker" in out, out
-    app = fstack.provider.app_container(fstack.run_id, "postgres")
+    app = fstack.app("postgres")
     started = app.attrs["State"]["StartedAt"]
     with fstack.faults().inject(spec("wipe-volume", pod="postgres-0")):
         pass
@@ -386,7 +373,7 @@ def test_cli_fault_list_and_heal(fstack: DockerRun) -> None:
     fault_id = json.loads(injected.stdout)["id"]
     listed = json.loads(cli("faults", *run, "--json").stdout)
     assert [f["id"] for f in listed] == [fault_id] and listed[0]["kind"] == "partition"
-    rules = router(fstack, "node-1").exec_run(["iptables", "-S"]).output.decode()
+    rules = fstack.router("node-1").exec_run(["iptables", "-S"]).output.decode()
     assert f"XF-{fault_id}" in rules
     assert status_json(fstack.run_id)["faults"][0]["id"] == fault_id
     healed = cli("heal", fault_id, *run)
@@ -492,6 +479,6 @@ def test_rules_in_a_frozen_router_are_removed_on_heal(fstack: DockerRun) -> None
     frozen = faults.inject(spec("drop-node", node="node-2", mode="bgp"))
     loss.heal()  # the router is paused: a helper joins its namespace to remove the chain
     frozen.heal()
-    rules = router(fstack, "node-2").exec_run(["iptables", "-S"]).output.decode()
+    rules = fstack.router("node-2").exec_run(["iptables", "-S"]).output.decode()
     assert f"XF-{loss.id}" not in rules, rules
     wait_for(lambda: all(reach(fstack).values()), REGAIN_BOUND + 3, "every pair reachable again")

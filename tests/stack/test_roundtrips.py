@@ -12,8 +12,9 @@ import time
 import urllib.request
 from typing import Any
 
-from tests.stack.conftest import status_json
+from tests.stack.conftest import as_docker, status_json
 from xmux_sim import clients
+from xmux_sim.providers.base import Run
 
 
 def test_postgres_write_then_read(xmux_postgres: Any) -> None:
@@ -30,13 +31,13 @@ def test_mongo_insert_then_find(xmux_mongo: Any) -> None:
     assert xmux_mongo.items.find_one({"_id": key}) == {"_id": key, "title": "lost umbrella"}
 
 
-def test_mongo_refuses_wrong_credentials(xmux_stack: Any) -> None:
+def test_mongo_refuses_wrong_credentials(xmux_stack: Run) -> None:
     import pymongo
     import pymongo.errors
     import pytest
 
     ep = xmux_stack.endpoint("mongo")
-    bad = pymongo.MongoClient(
+    bad: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(
         f"mongodb://xmux:wrong@{ep.address('wire')}/?authSource=admin",
         serverSelectionTimeoutMS=3000,
         directConnection=True,
@@ -68,7 +69,7 @@ def test_jetstream_publish_with_ack_then_consume(xmux_nats_endpoint: Any) -> Non
     assert len(consumed) == 5
 
 
-def test_minio_10_mib_object_round_trip(xmux_minio: Any, xmux_stack: Any) -> None:
+def test_minio_10_mib_object_round_trip(xmux_minio: Any, xmux_stack: Run) -> None:
     data = os.urandom(10 * 2**20)
     bucket = xmux_stack.endpoint("minio").credentials.get("bucket", "xmux")
     xmux_minio.put_object(bucket, "rt/big.bin", io.BytesIO(data), len(data))
@@ -81,7 +82,7 @@ def test_minio_10_mib_object_round_trip(xmux_minio: Any, xmux_stack: Any) -> Non
     assert hashlib.sha256(back).hexdigest() == hashlib.sha256(data).hexdigest()
 
 
-def test_prometheus_reports_every_target_up(xmux_stack: Any) -> None:
+def test_prometheus_reports_every_target_up(xmux_stack: Run) -> None:
     url = clients.http_url(xmux_stack.endpoint("prometheus")) + "/api/v1/query?query=up"
     expected = {"prometheus", "nats", "minio", "nginx", "postgres", "mongo"}
     deadline = time.monotonic() + 30
@@ -96,17 +97,17 @@ def test_prometheus_reports_every_target_up(xmux_stack: Any) -> None:
     assert {job: v for job, v in jobs.items() if v != "1"} == {}
 
 
-def test_nginx_answers_on_loopback_only(xmux_stack: Any) -> None:
+def test_nginx_answers_on_loopback_only(xmux_stack: Run) -> None:
     ep = xmux_stack.endpoint("nginx")
     with urllib.request.urlopen(f"http://127.0.0.1:{ep.port('http')}/healthz", timeout=5) as resp:
         assert resp.status == 200
         assert b"xmux-sim nginx ok" in resp.read()
-    holder = xmux_stack.provider.client.containers.get(f"xmux-{xmux_stack.run_id}-nginx-0")
+    holder = as_docker(xmux_stack).holder("nginx-0")
     bindings = holder.attrs["NetworkSettings"]["Ports"]["80/tcp"]
     assert {b["HostIp"] for b in bindings} == {"127.0.0.1"}
 
 
-def test_status_json_contract(xmux_stack: Any) -> None:
+def test_status_json_contract(xmux_stack: Run) -> None:
     status = status_json(xmux_stack.run_id)
     assert status["run"] == xmux_stack.run_id and status["stack"] == "xmux"
     services = status["services"]
@@ -125,7 +126,7 @@ def test_status_json_contract(xmux_stack: Any) -> None:
     assert services["nginx"]["url"].startswith("http://127.0.0.1:")
 
 
-def test_credentials_are_per_run(xmux_stack: Any) -> None:
+def test_credentials_are_per_run(xmux_stack: Run) -> None:
     # The run's password must not be a fixed default: a second look at the stack file's
     # defaults never yields it.
     password = xmux_stack.endpoint("postgres").credentials["password"]

@@ -228,9 +228,8 @@ def test_an_attached_run_heals_its_faults_when_interrupted(tmp_path: Path, attac
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=60)
     assert attached.faults().active() == []
-    router = attached.provider.client.containers.get(f"xmux-{attached.run_id}-router-node-1")
-    assert "XF-" not in router.exec_run(["iptables", "-S"]).output.decode()
-    assert attached.provider.status(attached.run_id)["services"]["postgres"]["state"] == "healthy"
+    assert "XF-" not in attached.router("node-1").exec_run(["iptables", "-S"]).output.decode()
+    assert attached.status()["services"]["postgres"]["state"] == "healthy"
 
 
 def test_a_scenario_this_machine_cannot_run_says_why(docker_client: docker.DockerClient) -> None:

@@ -327,7 +327,7 @@ def test_xia_answers_the_same_question_the_same_way_and_streams_it_in_pieces(
     other = xmus.stubs.xia.Chat(question("When does the library open?"), metadata=xmus.md(me))
     assert other.message.contents[0].text != content.text
     # Through nginx as a long-lived stream: pieces arrive chunk_delay apart.
-    delay = float(dict(xmux_stack.stack.services["xia"].config)["chunk_delay_ms"]) / 1000
+    delay = float(xmus.config("xia")["chunk_delay_ms"]) / 1000
     arrivals, pieces = [], []
     for piece in xmus.stubs.xia.ChatStream(asked, metadata=xmus.md(me), timeout=30):
         arrivals.append(time.monotonic())

@@ -8,7 +8,8 @@ table, collection or bucket changed.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 import grpc
 import pytest
@@ -62,7 +63,7 @@ def test_bad_input_gets_the_real_errors_and_writes_nothing(
     newcomer = [s for s in seed.students(xmus.seed, xmus.size) if not s.registered][-1]
     not_mine = next(p.id for p in forum(xmus.seed, xmus.size).posts if p.uid != me.uid)
     newcomer_md = client.auth_metadata(newcomer.campus_id, newcomer.password)
-    bucket = str(dict(xmus.run.stack.services["minio"].config)["bucket"])
+    bucket = str(xmus.config("minio")["bucket"])
     fs, lf, oss, user = xmus.stubs.forum, xmus.stubs.lost_found, xmus.stubs.oss, xmus.stubs.user
     item, thread, post = lost_found_pb2.AddItemReq, forum_thread_pb2, forum_post_pb2
     body = PLAIN(content="b")
@@ -119,7 +120,14 @@ def test_bad_input_gets_the_real_errors_and_writes_nothing(
             "Parent post does not exist",
         ),
         (fs.GetThreads, thread.GetThreadsReq(forumId=1, count=500), md, BAD, "", "count"),
-        (fs.GetThreads, thread.GetThreadsReq(forumId=1, ordering=9, count=5), md, BAD, "", "ordering"),
+        (
+            fs.GetThreads,
+            thread.GetThreadsReq(forumId=1, ordering=cast(forum_common_pb2.Ordering, 9), count=5),
+            md,
+            BAD,
+            "",
+            "ordering",
+        ),
         (fs.LikeThread, thread.LikeThreadReq(threadId=10**8, like=1), md, BAD, "", "does not exist"),
         (
             fs.ReportPostOrThread,
@@ -217,7 +225,7 @@ def test_bad_input_gets_the_real_errors_and_writes_nothing(
     ]
     before = counts(xmux_postgres, xmux_mongo, xmux_minio, bucket)
     for method, request, metadata, code, reason, words in cases:
-        info = rpc_error(lambda m=method, r=request, d=metadata: m(r, metadata=d))
+        info = rpc_error(partial(method, request, metadata=metadata))
         assert (info.code, info.reason) == (code, reason), (request, info)
         assert words in info.message, (request, info.message)
         if not reason:  # a bare status: no ErrorInfo at all

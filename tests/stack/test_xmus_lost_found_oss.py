@@ -46,7 +46,7 @@ def fetch(x: Xmus, url: str, **kwargs: Any) -> tuple[int, bytes]:
 
 
 def test_briefs_are_anonymous_pages_of_ten_newest_first(xmus: Xmus) -> None:
-    items = sorted(seed.items(xmus.seed, xmus.size), key=lambda d: d["timestamp"], reverse=True)  # type: ignore[arg-type, return-value]
+    items = sorted(seed.items(xmus.seed, xmus.size), key=lambda d: d["timestamp"], reverse=True)
     pages: list[list[lost_found_pb2.LostAndFoundBrief]] = []
     before = ts(AFTER_SEED)
     while True:
@@ -59,7 +59,7 @@ def test_briefs_are_anonymous_pages_of_ten_newest_first(xmus: Xmus) -> None:
     assert [len(p) for p in pages[:-1]] == [10] * (len(pages) - 1)
     assert [b for p in pages for b in p] == [
         lost_found_pb2.LostAndFoundBrief(
-            id=str(d["_id"]), uid=d["uid"], type=d["type"], name=d["name"], time=ts(d["timestamp"]),  # type: ignore[arg-type]
+            id=str(d["_id"]), uid=d["uid"], type=d["type"], name=d["name"], time=ts(d["timestamp"]),
             location=d["location"],
         )
         for d in items
@@ -69,12 +69,12 @@ def test_briefs_are_anonymous_pages_of_ten_newest_first(xmus: Xmus) -> None:
 def test_details_are_anonymous_and_complete(xmus: Xmus) -> None:
     items = seed.items(xmus.seed, xmus.size)
     with_pictures = next(d for d in items if d["pictures"])
-    with_two_contacts = next(d for d in items if len(d["contacts"]) == 2)  # type: ignore[arg-type]
+    with_two_contacts = next(d for d in items if len(d["contacts"]) == 2)
     for d in (items[0], with_pictures, with_two_contacts):
         got = xmus.stubs.lost_found.GetDetail(lost_found_pb2.GetDetailReq(id=str(d["_id"])))
         assert got == lost_found_pb2.LostAndFoundDetail(
-            uid=d["uid"], type=d["type"], name=d["name"], time=ts(d["timestamp"]), location=d["location"],  # type: ignore[arg-type]
-            description=d["description"], contacts=d["contacts"], pictures=d["pictures"],  # type: ignore[arg-type]
+            uid=d["uid"], type=d["type"], name=d["name"], time=ts(d["timestamp"]), location=d["location"],
+            description=d["description"], contacts=d["contacts"], pictures=d["pictures"],
         )  # fmt: skip
 
 
@@ -126,7 +126,7 @@ def test_an_uploaded_picture_is_unconfirmed_until_a_service_confirms_it(xmus: Xm
     assert fetch(xmus, reply.url) == (200, PNG)
     assert fetch(xmus, reply.download_url) == (200, PNG)
     obj = reply.url.removeprefix(f"{xmus.https}/v4/oss/")
-    bucket = str(dict(xmus.run.stack.services["minio"].config)["bucket"])
+    bucket = str(xmus.config("minio")["bucket"])
     assert dict(xmux_minio.get_object_tags(bucket, obj) or {}) == {"status": "unconfirmed"}
     internal = oss_internal_pb2_grpc.OSSInternalStub(xmus.pod_channel("oss"))
     internal.ConfirmObject(oss_internal_pb2.ConfirmObjectRequest(url=reply.url))

@@ -79,7 +79,7 @@ def test_restart_between_commit_and_ack_gives_exactly_one_notification(run: Any,
     event_id = f"post:{post_id}"
     # The row is committed; the acknowledgement is 4 s away: kill the notifier now.
     assert eventually(lambda: notification_rows(run, event_id), timeout=15) == [(thread.uid, replier.uid)]
-    notifier = run.provider.app_container(run.run_id, "notifier")
+    notifier = run.app("notifier")
     notifier.kill()
     notifier.start()
 
@@ -93,7 +93,7 @@ def test_restart_between_commit_and_ack_gives_exactly_one_notification(run: Any,
 
 
 def test_events_published_while_the_notifier_is_down_are_not_lost(run: Any, xmus: Xmus) -> None:
-    notifier = run.provider.app_container(run.run_id, "notifier")
+    notifier = run.app("notifier")
     notifier.stop(timeout=5)
     try:
         post_id, thread, replier = reply(xmus, 1)
@@ -118,7 +118,7 @@ def test_two_replicas_share_the_load_and_one_can_die(run: Any, xmus: Xmus) -> No
         return seen
 
     assert pods(20) == {"user-0", "user-1"}
-    victim = run.provider.app_container(run.run_id, "user", 0)
+    victim = run.app("user", 0)
     victim.kill()
     try:
         # nginx retries the refused connection on the other replica: every call succeeds.
@@ -135,7 +135,7 @@ def test_a_database_outage_is_unavailable_and_heals(run: Any, xmus: Xmus) -> Non
         return xmus.stubs.user.GetProfile(user_pb2.GetProfileReq(), metadata=xmus.md(me), timeout=20)
 
     assert profile().uid == me.uid
-    postgres = run.provider.app_container(run.run_id, "postgres")
+    postgres = run.app("postgres")
     postgres.stop(timeout=5)
     try:
         info = rpc_error(profile)
@@ -163,7 +163,7 @@ def test_forum_says_auth_unavailable_while_the_auth_service_is_down(run: Any, xm
         )
 
     assert len(threads().threads) > 0
-    auth = run.provider.app_container(run.run_id, "auth")
+    auth = run.app("auth")
     auth.stop(timeout=5)
     try:
         info = rpc_error(threads)

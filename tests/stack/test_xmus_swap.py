@@ -26,9 +26,9 @@ from tests.stack.xmus_support import rpc_error, ts
 from xmux_sim import clients
 from xmux_sim.api import open_stack
 from xmux_sim.errors import BuildFailed
-from xmux_sim.images.builder import ImageBuilder
-from xmux_sim.images.stack_builds import build_service
+from xmux_sim.providers.docker.images import ImageBuilder
 from xmux_sim.providers.docker.provider import DockerProvider
+from xmux_sim.providers.docker.stack_builds import build_service
 from xmux_sim.topology import load_stack
 from xmux_sim.xmus import bundle, client, seed
 from xmux_sim.xmus.protos.xmux.lost_found.v4 import lost_found_pb2
@@ -88,7 +88,7 @@ def api(run: Any) -> client.Stubs:
 
 
 def test_nginx_routes_the_api_to_the_service_built_from_the_tree(run: Any, api: client.Stubs) -> None:
-    app = run.provider.app_container(run.run_id, "lost-found")
+    app = run.app("lost-found")
     assert app.attrs["Config"]["Image"].startswith("xmux-sim/build-lost-found:")
     # The mounted -conf file told it where to listen (its packaged one says 9999).
     assert app.attrs["Args"] == ["/srv/lost-found/server.py", "-conf", "/data/conf/config.yaml"]
@@ -97,7 +97,7 @@ def test_nginx_routes_the_api_to_the_service_built_from_the_tree(run: Any, api: 
 
 
 def test_it_reaches_mongodb_as_the_databases_own_user(run: Any, api: client.Stubs) -> None:
-    app = run.provider.app_container(run.run_id, "lost-found")
+    app = run.app("lost-found")
     env = dict(e.split("=", 1) for e in app.attrs["Config"]["Env"])
     mongo = run.endpoint("mongo")
     assert env["DB_ADDR"] == f"mongodb://{mongo.pod_ip}:27017" and env["DB_NAME"] == "xmux"
@@ -141,7 +141,7 @@ def test_it_authenticates_through_auth_internal(run: Any, api: client.Stubs) -> 
 
 
 def test_a_changed_source_file_rebuilds_and_an_unchanged_tree_does_not(run: Any, folder: Path) -> None:
-    running = run.provider.app_container(run.run_id, "lost-found").attrs["Config"]["Image"]
+    running = run.app("lost-found").attrs["Config"]["Image"]
     build = load_stack(folder / "stack.yaml").services["lost-found"].build
     assert build is not None
     lines: list[str] = []

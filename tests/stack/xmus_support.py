@@ -7,7 +7,7 @@ import json
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -15,9 +15,11 @@ from typing import Any, TypeVar
 import grpc
 from google.protobuf import timestamp_pb2
 
+from xmux_sim.providers.base import Run
 from xmux_sim.services.tls import ca_file
 from xmux_sim.xmus import client, seed
 from xmux_sim.xmus.errors import ErrorInfo, error_info
+from xmux_sim.xmus.seed import Student
 
 T = TypeVar("T")
 
@@ -26,7 +28,7 @@ T = TypeVar("T")
 class Xmus:
     """The API as the app sees it: stubs over nginx's TLS port, and the data the run was seeded with."""
 
-    run: Any
+    run: Run
     stubs: client.Stubs
     https: str
     """Base URL of nginx's TLS port (REST, presigned URLs)."""
@@ -36,12 +38,17 @@ class Xmus:
     size: str
 
     @property
-    def students(self) -> tuple[seed.Student, ...]:
+    def students(self) -> tuple[Student, ...]:
         """Students and staff with an XMUX profile: the app's calls work for them."""
         return seed.registered(self.seed, self.size)
 
-    def md(self, who: seed.Student) -> tuple[tuple[str, str], ...]:
+    def md(self, who: Student) -> tuple[tuple[str, str], ...]:
         return client.auth_metadata(who.campus_id, who.password)
+
+    def config(self, service: str) -> Mapping[str, Any]:
+        """The config of one of the stack's services, as the stack file gave it."""
+        assert self.run.stack is not None, "a stack this process brought up"
+        return self.run.stack.services[service].config
 
     def pod_channel(self, service: str) -> grpc.Channel:
         """A channel straight to a pod's gRPC port, as another service inside the cluster has."""
@@ -59,15 +66,10 @@ class Xmus:
         return float(result[0]["value"][1]) if result else 0.0
 
 
-def connect(run: Any) -> Xmus:
+def connect(run: Run) -> Xmus:
     ep = run.endpoint("nginx")
     ca = str(ca_file(ep.credentials["ca_cert"]))
-    env = dict(
-        e.split("=", 1)
-        for e in run.provider.app_container(run.run_id, service_of_kind(run, "xmus-auth")).attrs["Config"][
-            "Env"
-        ]
-    )
+    env = run.environment(service_of_kind(run, "xmus-auth"))
     return Xmus(
         run=run,
         stubs=client.connect(ep.address("grpc"), ca),
@@ -79,7 +81,7 @@ def connect(run: Any) -> Xmus:
     )
 
 
-def service_of_kind(run: Any, kind: str) -> str:
+def service_of_kind(run: Run, kind: str) -> str:
     for name, endpoints in run.endpoints.items():
         if endpoints and endpoints[0].kind == kind:
             return str(name)

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xmux_sim.checkers import UNKNOWN, RouteSample, RouteTarget, convergence
+from xmux_sim.checkers import UNKNOWN, RouteTarget, convergence
+from xmux_sim.timeline import RouteSample
 
 NODE2 = "198.18.2.0/24"
 NODE3 = "198.18.3.0/24"

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xmux_sim.checkers import UNKNOWN, FaultWindow, fault_recoveries, recovery_time
+from xmux_sim.checkers import UNKNOWN, fault_recoveries, recovery_time
 from xmux_sim.history import History, Operation, Outcome
+from xmux_sim.timeline import FaultWindow
 
 OK, FAIL, UNK = Outcome.ok, Outcome.fail, Outcome.unknown
 

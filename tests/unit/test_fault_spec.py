@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from xmux_sim.faults.base import Fault, FaultError, State, Timeline
-from xmux_sim.faults.spec import KINDS, FaultSpec, FaultSpecError
-from xmux_sim.history import RunClock
+from xmux_sim.faults.base import Fault, FaultError, State
+from xmux_sim.faults.kind import FAULT_KINDS
+from xmux_sim.faults.spec import FaultSpec, FaultSpecError
+from xmux_sim.timeline import RunClock, Timeline
 from xmux_sim.topology import load_stack, parse_stack
 
 
@@ -68,7 +69,7 @@ def test_json_round_trip_for_the_ledger() -> None:
 
 
 def test_every_kind_documents_its_parameters() -> None:
-    for info in KINDS.values():
+    for info in FAULT_KINDS.values():
         assert info.help and all(p.help for p in info.params)
 
 

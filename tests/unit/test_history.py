@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xmux_sim.history import FIELDS, FinalRead, History, Operation, Outcome, Recorder, RunClock
+from xmux_sim.history import FIELDS, FinalRead, History, Operation, Outcome, Recorder
+from xmux_sim.timeline import RunClock
 
 
 class FakeTime:

@@ -6,49 +6,63 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from xmux_sim.errors import XmuxSimError
-from xmux_sim.faults.base import Timeline
+from xmux_sim.experiment.player import FaultPlayer
+from xmux_sim.faults.base import ActiveFault, Fault, State
 from xmux_sim.faults.spec import FaultSpec
-from xmux_sim.history import RunClock
-from xmux_sim.load.during import FaultPlayer, load_fault_timeline, spans
+from xmux_sim.load.during import load_fault_timeline
 from xmux_sim.scenario.model import TimedFault
+from xmux_sim.timeline import RunClock, Timeline
 from xmux_sim.topology import load_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 LOAD_STACK = ROOT / "loadtests" / "stacks" / "load.yaml"
 
 
-class FakeFault:
+class FakeFault(Fault):
+    """A fault of our own interface that logs its inject and heal (no provider)."""
+
     def __init__(self, spec: FaultSpec, timeline: Timeline, log: list[tuple[str, str]]) -> None:
-        self.spec, self.timeline, self.log = spec, timeline, log
-        self.id = f"f{len(log)}"
-        self.healed = False
+        super().__init__(spec, f"f{len(log)}", timeline)
+        self.log = log
 
-    def describe(self) -> str:
-        return self.spec.describe()
+    def _prepare(self) -> State:
+        return {}
 
-    def heal(self) -> None:
-        if not self.healed:
-            self.healed = True
-            self.log.append(("heal", self.spec.describe()))
-            self.timeline.healed(self)  # type: ignore[arg-type]
+    def _apply(self, state: State) -> None:
+        self.log.append(("inject", self.spec.describe()))
+
+    def _revert(self, state: State) -> None:
+        self.log.append(("heal", self.spec.describe()))
+
+    def _record(self, state: State) -> None:
+        pass
+
+    def _forget(self) -> None:
+        pass
 
 
 class FakeFaults:
-    def __init__(self, timeline: Timeline, log: list[tuple[str, str]]) -> None:
+    def __init__(self, timeline: Timeline | None, log: list[tuple[str, str]]) -> None:
         self.timeline, self.log = timeline, log
 
-    def inject(self, spec: FaultSpec) -> FakeFault:
-        fault = FakeFault(spec, self.timeline, self.log)
-        self.log.append(("inject", spec.describe()))
-        self.timeline.injected(fault)  # type: ignore[arg-type]
-        return fault
+    def make(self, spec: FaultSpec) -> FakeFault:
+        assert self.timeline is not None
+        return FakeFault(spec, self.timeline, self.log)
 
-    def heal_all(self) -> list[Any]:
+    def inject(self, spec: FaultSpec) -> FakeFault:
+        return self.make(spec).inject()
+
+    def active(self) -> list[ActiveFault]:
+        return []
+
+    def heal(self, fault_id: str) -> ActiveFault:
+        raise AssertionError("the player heals its own faults")
+
+    def heal_all(self) -> list[ActiveFault]:
         self.log.append(("heal_all", ""))
         return []
 
@@ -57,7 +71,7 @@ class FakeRun:
     def __init__(self) -> None:
         self.log: list[tuple[str, str]] = []
 
-    def faults(self, timeline: Timeline) -> FakeFaults:
+    def faults(self, timeline: Timeline | None = None) -> FakeFaults:
         return FakeFaults(timeline, self.log)
 
 
@@ -75,7 +89,7 @@ def test_faults_go_in_and_out_on_the_load_clock() -> None:
     player.stop()
     kinds = [what for what, _ in run.log]
     assert kinds == ["inject", "inject", "heal", "heal", "heal_all"]
-    [first, second] = spans(timeline)
+    [first, second] = timeline.events
     assert first.inject_t == pytest.approx(0.1, abs=0.08) and first.heal_t == pytest.approx(0.3, abs=0.08)
     assert second.heal_t == pytest.approx(0.5, abs=0.08)  # no duration: healed when the load ends
     assert player.error is None and not player.active

@@ -8,6 +8,7 @@ from typing import Any
 
 from rich.console import Console
 
+from xmux_sim.faults.spec import FaultSpec
 from xmux_sim.load.command import LoadOptions, judge, run_load
 from xmux_sim.load.compare import compare
 from xmux_sim.load.config import LoadConfig, Target
@@ -15,15 +16,17 @@ from xmux_sim.load.page import render_load_html
 from xmux_sim.load.profile import Compare, load_profile, parse_profile
 from xmux_sim.load.records import Record
 from xmux_sim.load.runner import locust_command, read_progress
-from xmux_sim.load.summary import FaultSpan, build_summary
+from xmux_sim.load.summary import build_summary
 from xmux_sim.load.terminal import comparison_table, summary_table
 from xmux_sim.report.svg import FAULT_FILL
+from xmux_sim.timeline import FaultEvent
 
 T0 = 2_000_000.0
+DROP = FaultEvent("f1", FaultSpec("drop-node", {"node": "node-2"}), 2.0, 5.0)
 TARGET = Target(h2c="127.0.0.1:1", http="http://127.0.0.1:2", seed=1, size="small")
 
 
-def a_summary(failures: int = 0, faults: tuple[FaultSpan, ...] = ()) -> dict[str, Any]:
+def a_summary(failures: int = 0, faults: tuple[FaultEvent, ...] = ()) -> dict[str, Any]:
     profile = load_profile("smoke")
     records = [Record(T0 + i * 0.1, "grpc", "AAOS/GetExams", 10.0 + i % 7, 0.0, True, "") for i in range(80)]
     records += [Record(T0 + 5, "grpc", "AAOS/GetExams", 1.0, 0.0, False, "UNAVAILABLE X")] * failures
@@ -31,7 +34,7 @@ def a_summary(failures: int = 0, faults: tuple[FaultSpan, ...] = ()) -> dict[str
 
 
 def test_page_shades_fault_windows_and_lists_failures_by_reason() -> None:
-    page = render_load_html(a_summary(failures=2, faults=(FaultSpan("f1", "drop-node", "drop", 2.0, 5.0),)))
+    page = render_load_html(a_summary(failures=2, faults=(DROP,)))
     assert page.count(f'fill="{FAULT_FILL}"') == 2  # throughput and latency charts
     assert "UNAVAILABLE X" in page and "grpc AAOS/GetExams" in page
     assert "Content-Security-Policy" in page and "<script" not in page
@@ -54,8 +57,7 @@ def test_judge_fails_on_the_error_limit_unless_faults_ran() -> None:
     thresholds = load_profile("smoke").compare
     assert judge(a_summary(), thresholds, None)[1] == []
     assert "error rate" in judge(a_summary(failures=1), thresholds, None)[1][0]
-    fault = FaultSpan("f1", "drop-node", "drop", 2.0, 5.0)
-    assert judge(a_summary(failures=1, faults=(fault,)), thresholds, None)[1] == []
+    assert judge(a_summary(failures=1, faults=(DROP,)), thresholds, None)[1] == []
 
 
 def test_judging_a_summary_file_against_itself_and_a_better_one(tmp_path: Path) -> None:

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from xmux_sim.faults.spec import FaultSpec
 from xmux_sim.load.profile import parse_profile
 from xmux_sim.load.records import COLUMNS, Record, RecordWriter, read_records
-from xmux_sim.load.summary import FaultSpan, build_summary, knee, locust_counts
+from xmux_sim.load.summary import build_summary, knee, locust_counts
+from xmux_sim.timeline import FaultEvent
 
 T0 = 1_000_000.0
 FLAT = parse_profile("name: flat\nusers: 2\nduration: 10\n")
@@ -52,11 +54,12 @@ def test_series_counts_requests_and_failures_per_window() -> None:
 
 
 def test_faults_and_locust_counts_are_carried() -> None:
-    span = FaultSpan("f1", "drop-node", "drop-node node=node-2", 2.0, 6.0)
+    span = FaultEvent("f1", FaultSpec("drop-node", {"node": "node-2"}), 2.0, 6.0)
     s = build_summary(
         [rec(1, "a", 1)], profile=FLAT, t0=T0, duration_s=10, faults=[span], locust={"grpc a": {}}
     )
     assert s["faults"][0]["inject_t"] == 2.0 and s["faults"][0]["heal_t"] == 6.0
+    assert s["faults"][0]["description"] == "drop-node node=node-2"
     assert s["locust"] == {"grpc a": {}}
 
 

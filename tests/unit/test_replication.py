@@ -12,7 +12,6 @@ from xmux_sim.errors import Unsupported, XmuxSimError
 from xmux_sim.scenario import parse_scenario, resolve_stack
 from xmux_sim.services.base import Endpoint, PodPlan, StackPlan
 from xmux_sim.services.minio import drives_in_sync
-from xmux_sim.services.mongo import MongoRuntime
 from xmux_sim.services.nats import server_config
 from xmux_sim.services.postgres import replication_config, sync_standby_names
 from xmux_sim.services.registry import runtime_for
@@ -148,9 +147,9 @@ def test_a_stand_in_refuses_a_replica_set_before_anything_starts() -> None:
     text = "name: m\nnodes: [n1, n2, n3]\nservices:\n  mongo: {kind: mongo, replicas: 3}\n"
     svc = parse_stack(text).service("mongo")
     with pytest.raises(Unsupported, match="'secantusdb' flavour is a wire-compatible stand-in"):
-        MongoRuntime().image_name(svc)
+        runtime_for("mongo").image_name(svc)
     single = parse_stack(text.replace("replicas: 3", "replicas: 1")).service("mongo")
-    assert MongoRuntime().image_name(single) == "mongo"
+    assert runtime_for("mongo").image_name(single) == "mongo"
 
 
 # ----- scenario files --------------------------------------------------------------------------

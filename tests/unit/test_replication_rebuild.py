@@ -6,19 +6,21 @@ import json
 
 import pytest
 
-from xmux_sim.checkers import UNKNOWN, FaultWindow, ProbeSample, rebuild_time, rebuilds
-from xmux_sim.history import Recorder, RunClock
+from xmux_sim.checkers import UNKNOWN, rebuild_time, rebuilds
+from xmux_sim.history import Recorder
 from xmux_sim.scenario.model import ClientSpec
 from xmux_sim.services.base import Endpoint
+from xmux_sim.timeline import FaultWindow, Phase, ProbeResult, RunClock
 from xmux_sim.workload.stores import JetStreamPublish
 
 LOSS = FaultWindow("wipe-volume pod=postgres-1", 10.0, 12.0)
 
 
-def rounds(out_from: float, back_at: float, end: float = 40.0, step: float = 0.5) -> list[ProbeSample]:
+def rounds(out_from: float, back_at: float, end: float = 40.0, step: float = 0.5) -> list[ProbeResult]:
     """Probe rounds every ``step`` s, failing in [out_from, back_at)."""
     return [
-        ProbeSample(i * step, "in-sync", not out_from <= i * step < back_at) for i in range(int(end / step))
+        ProbeResult(i * step, "in-sync", Phase.during, not out_from <= i * step < back_at)
+        for i in range(int(end / step))
     ]
 
 
@@ -55,8 +57,8 @@ def test_a_rebuild_faster_than_a_probe_round_counts_the_first_pass_and_says_so()
 
 
 def test_streak_and_other_probes() -> None:
-    samples = [*rounds(10.5, 14.0), ProbeSample(11.0, "other", True)]
-    samples = [s for s in samples if s.t != 15.0] + [ProbeSample(15.0, "in-sync", False)]
+    samples = [*rounds(10.5, 14.0), ProbeResult(11.0, "other", Phase.during, True)]
+    samples = [s for s in samples if s.t != 15.0] + [ProbeResult(15.0, "in-sync", Phase.during, False)]
     (r,) = rebuilds(samples, [LOSS], probe="in-sync", streak=3)
     assert r.rebuilt_t == 15.5
     with pytest.raises(ValueError, match="streak"):

@@ -12,18 +12,18 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from xmux_sim.checkers import UNKNOWN, FaultWindow, Verdict, availability, lost_writes
+from xmux_sim.checkers import UNKNOWN, Verdict, availability, lost_writes
+from xmux_sim.faults.spec import FaultSpec
 from xmux_sim.history import FinalRead, History, Operation, Outcome
 from xmux_sim.report import (
     ExitStatus,
-    FaultMark,
     Invariant,
-    ProbeResult,
     RunReport,
     routes_by_router,
     verdict_table,
     write_report,
 )
+from xmux_sim.timeline import FaultEvent, Phase, ProbeResult
 
 OK, FAIL, UNK = Outcome.ok, Outcome.fail, Outcome.unknown
 STARTED = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
@@ -55,7 +55,7 @@ def make_report(**overrides: object) -> RunReport:
         "started_at": STARTED,
         "duration_s": 20.0,
         "history": history,
-        "faults": [FaultMark("kill-pg", "kill", "kill postgres on node-1", 5.0, 8.0)],
+        "faults": [FaultEvent("kill-pg", FaultSpec("kill", {"pod": "postgres-0"}), 5.0, 8.0)],
         "invariants": [
             Invariant(
                 "no lost writes",
@@ -66,9 +66,9 @@ def make_report(**overrides: object) -> RunReport:
             Invariant("available", "availability", "ok ratio >= 0.5", availability(history, min_ratio=0.5)),
         ],
         "probes": [
-            ProbeResult(-1.0, "select 1", "before", True),
-            ProbeResult(6.0, "select 1", "during", False, "connection refused"),
-            ProbeResult(21.0, "select 1", "after", True),
+            ProbeResult(-1.0, "select 1", Phase.before, True),
+            ProbeResult(6.0, "select 1", Phase.during, False, "connection refused"),
+            ProbeResult(21.0, "select 1", Phase.after, True),
         ],
         "exit_status": ExitStatus.VIOLATED,
     }
@@ -113,7 +113,7 @@ def test_results_json_holds_verdicts_figures_and_run_facts(tmp_path: Path) -> No
         {
             "id": "kill-pg",
             "kind": "kill",
-            "description": "kill postgres on node-1",
+            "description": "kill pod=postgres-0",
             "inject_t": 5.0,
             "heal_t": 8.0,
             "duration_s": 3.0,
@@ -208,9 +208,9 @@ def hostile_report() -> RunReport:
         stack=HOSTILE,
         history=history,
         flavours={HOSTILE: HOSTILE},
-        faults=[FaultMark(HOSTILE, HOSTILE, HOSTILE, 0.2, 1.0)],
+        faults=[FaultEvent(HOSTILE, FaultSpec(HOSTILE, {"pod": HOSTILE}), 0.2, 1.0)],
         invariants=[Invariant(HOSTILE, HOSTILE, HOSTILE, verdict)],
-        probes=[ProbeResult(1.0, HOSTILE, "during", False, HOSTILE + "\x00\x1b[31m")],
+        probes=[ProbeResult(1.0, HOSTILE, Phase.during, False, HOSTILE + "\x00\x1b[31m")],
         routes={HOSTILE: [(0.0, {HOSTILE}), (1.0, set())]},
         error=HOSTILE + "\x07",
         exit_status=ExitStatus.ERROR,
@@ -278,15 +278,12 @@ def test_verdict_table_shows_each_invariant_without_interpreting_markup() -> Non
 def test_run_report_normalises_loose_inputs() -> None:
     report = make_report(
         history=list(lossy_history()),
-        faults=[FaultWindow("partition", 2.0, None)],
         probes=[(1.0, "api", "during", True, "")],
         exit_status=0,
         started_at=datetime(2024, 5, 1, 14, 0, tzinfo=timezone(timedelta(hours=2))),
     )
     assert isinstance(report.history, History)
-    assert report.faults == (FaultMark("partition", "", "", 2.0, None),)
-    assert report.faults[0].window() == FaultWindow("partition", 2.0, None)
-    assert report.probes[0] == ProbeResult(1.0, "api", "during", True, "")
+    assert report.probes[0] == ProbeResult(1.0, "api", Phase.during, True, "")
     assert report.exit_status is ExitStatus.OK and report.started_at == STARTED
 
     with pytest.raises(ValueError, match="timezone-aware"):

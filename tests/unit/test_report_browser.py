@@ -20,9 +20,11 @@ from pathlib import Path
 import pytest
 
 from xmux_sim.checkers import availability, latency
+from xmux_sim.faults.spec import FaultSpec
 from xmux_sim.history import History, Operation, Outcome
-from xmux_sim.report import ExitStatus, FaultMark, Invariant, ProbeResult, RunReport, write_report
+from xmux_sim.report import ExitStatus, Invariant, RunReport, write_report
 from xmux_sim.report.svg import FAULT_FILL
+from xmux_sim.timeline import FaultEvent, Phase, ProbeResult
 
 WIDTH, HEIGHT = 1200, 2000
 
@@ -128,14 +130,14 @@ def browser_report() -> RunReport:
         started_at=datetime(2024, 5, 1, tzinfo=UTC),
         duration_s=60.0,
         history=history,
-        faults=[FaultMark("drop-node-2", "drop-node", "link cut on node-2", 20.0, 30.0)],
+        faults=[FaultEvent("drop-node-2", FaultSpec("drop-node", {"node": "node-2"}), 20.0, 30.0)],
         invariants=[
             Invariant("available", "availability", "ok ratio >= 0.95", availability(history, min_ratio=0.95)),
             Invariant("fast", "latency", "p99 <= 1 s", latency(history, limits={0.99: 1.0})),
         ],
         routes=routes,
         probes=[
-            ProbeResult(float(t), "GET /test", "during", not 22 <= t < 32, "HTTP 502")
+            ProbeResult(float(t), "GET /test", Phase.during, not 22 <= t < 32, "HTTP 502")
             for t in range(0, 60, 2)
         ],
         exit_status=ExitStatus.VIOLATED,

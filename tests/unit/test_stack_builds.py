@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from xmux_sim.errors import ImageMissing
-from xmux_sim.images.stack_builds import context_digest, image_tag, resolve_args
+from xmux_sim.providers.docker.stack_builds import context_digest, image_tag, resolve_args
 from xmux_sim.topology.model import Build
 
 

@@ -135,7 +135,7 @@ def test_items_are_the_real_lost_and_found_documents() -> None:
         )
     stamps = [i["timestamp"] for i in items]
     assert len(set(stamps)) == len(stamps), "pages by timestamp need distinct timestamps"
-    assert all(seed.EPOCH <= s < seed.EPOCH + seed.SPAN for s in stamps)  # type: ignore[operator]
+    assert all(seed.EPOCH <= s < seed.EPOCH + seed.SPAN for s in stamps)
 
 
 def test_load_size_is_ten_thousand_students() -> None:

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from xmux_sim.checkers._windows import check_window, chunks, coarsen_factor, index_range, window_index
+from xmux_sim.checkers.kind import FILTERS, Arg, CheckerKind
 from xmux_sim.checkers.verdict import EVIDENCE_LIMIT, UNKNOWN, Figure, Validity, Verdict
 from xmux_sim.history import Operation, Outcome, select
 
-__all__ = ["WindowCounts", "availability", "availability_series"]
+__all__ = ["AVAILABILITY", "WindowCounts", "availability", "availability_series"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,3 +135,17 @@ def availability(
         )
         message = f"availability {detail} ({ok}/{total} ok{worst_text})"
     return Verdict(name=name, valid=valid, figures=figures, evidence=evidence, message=message)
+
+
+AVAILABILITY = CheckerKind(
+    "availability",
+    availability,
+    "the share of operations that succeed, overall and per time window",
+    evidence=("history",),
+    args={
+        "window_s": Arg("window length, seconds", minimum=0),
+        "min_ratio": Arg("lowest share of ok operations overall", minimum=0, maximum=1),
+        "min_window_ratio": Arg("lowest share in every non-empty window [min_ratio]", minimum=0, maximum=1),
+        **FILTERS,
+    },
+)

@@ -3,7 +3,8 @@
 Routers are sampled, so the true moment lies between the last sample that did
 not match and the first one of the final matching run; the checker reports
 the later (an upper bound) and states the sampling interval, which is the
-resolution of every figure here.
+resolution of every figure here. The same computation gives tests and benchmarks
+their figure (:func:`convergence_time`).
 """
 
 from __future__ import annotations
@@ -12,17 +13,21 @@ import statistics
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from itertools import pairwise
-from typing import Any, NamedTuple
+from typing import Any
 
-from xmux_sim.checkers.verdict import EVIDENCE_LIMIT, UNKNOWN, Figure, Validity, Verdict
+from xmux_sim.checkers.kind import Arg, CheckerKind, RunEvidence
+from xmux_sim.checkers.verdict import EVIDENCE_LIMIT, UNKNOWN, Figure, Validity, Verdict, compose
+from xmux_sim.timeline import RouteSample
 
-__all__ = ["RouteSample", "RouteTarget", "RouterConvergence", "convergence"]
-
-
-class RouteSample(NamedTuple):
-    t: float
-    router: str
-    routes: frozenset[str]
+__all__ = [
+    "CONVERGENCE",
+    "RouteTarget",
+    "RouterConvergence",
+    "convergence",
+    "convergence_time",
+    "router_convergences",
+    "sampling_interval",
+]
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,55 @@ def _router(
     return RouterConvergence(router, after, last_mismatch_t, converged_t, converged_t - event_t)
 
 
+def _by_router(
+    samples: Iterable[RouteSample | tuple[float, str, frozenset[str]]],
+) -> dict[str, list[RouteSample]]:
+    by_router: dict[str, list[RouteSample]] = {}
+    for raw in samples:
+        s = RouteSample(*raw)
+        by_router.setdefault(s.router, []).append(s)
+    for series in by_router.values():
+        series.sort(key=lambda s: (s.t, sorted(s.routes)))
+    return by_router
+
+
+def router_convergences(
+    samples: Iterable[RouteSample | tuple[float, str, frozenset[str]]],
+    event_t: float,
+    expected: Mapping[str, RouteTarget | Collection[str]],
+) -> list[RouterConvergence]:
+    """Per router in ``expected`` (by name): when it reached its target for good after ``event_t``.
+
+    A router converged at the first sample of its final unbroken run of matching samples,
+    so a route that flaps back counts from the last time it settled; a router whose last
+    sample does not match, or that has no sample at or after ``event_t``, did not converge.
+    """
+    by_router = _by_router(samples)
+    return [
+        _router(router, by_router.get(router, []), event_t, _target(spec))
+        for router, spec in sorted(expected.items())
+    ]
+
+
+def convergence_time(
+    samples: Iterable[RouteSample | tuple[float, str, frozenset[str]]],
+    event_t: float,
+    expected: Mapping[str, RouteTarget | Collection[str]],
+) -> float | None:
+    """Seconds from ``event_t`` until every router in ``expected`` converged; None if one did not."""
+    if not expected:
+        raise ValueError("convergence_time needs at least one router expectation")
+    results = router_convergences(samples, event_t, expected)
+    times = [r.convergence_s for r in results]
+    return None if any(t is None for t in times) else max(t for t in times if t is not None)
+
+
+def sampling_interval(samples: Iterable[RouteSample | tuple[float, str, frozenset[str]]]) -> float | None:
+    """Median gap between consecutive samples of the same router; None with fewer than two."""
+    gaps = [b.t - a.t for series in _by_router(samples).values() for a, b in pairwise(series)]
+    return statistics.median(gaps) if gaps else None
+
+
 def convergence(
     samples: Iterable[RouteSample | tuple[float, str, frozenset[str]]],
     event_t: float,
@@ -93,19 +147,9 @@ def convergence(
     name: str = "convergence",
 ) -> Verdict:
     """Valid when every router in ``expected`` reached its target within ``limit_s`` and stayed."""
-    by_router: dict[str, list[RouteSample]] = {}
-    for raw in samples:
-        s = RouteSample(*raw)
-        by_router.setdefault(s.router, []).append(s)
-    for series in by_router.values():
-        series.sort(key=lambda s: (s.t, sorted(s.routes)))
-
-    results = [
-        _router(router, by_router.get(router, []), event_t, _target(spec))
-        for router, spec in sorted(expected.items())
-    ]
-    gaps = [b.t - a.t for series in by_router.values() for a, b in pairwise(series)]
-    interval = statistics.median(gaps) if gaps else None
+    samples = list(samples)
+    results = router_convergences(samples, event_t, expected)
+    interval = sampling_interval(samples)
 
     unobserved = [r for r in results if r.samples_after_event == 0]
     stuck = [r for r in results if r.samples_after_event and r.converged_t is None]
@@ -120,7 +164,7 @@ def convergence(
         "convergence_s": worst if len(times) == len(results) else None,
         "slowest_converged_s": worst,
         "sampling_interval_s": interval,
-        "samples": sum(len(series) for series in by_router.values()),
+        "samples": len(samples),
         "limit_s": limit_s,
         "event_t": event_t,
     }
@@ -148,3 +192,30 @@ def convergence(
         valid = True
         message = f"all {len(results)} routers converged within {worst:.2f} s <= {limit_s:g} s ({resolution})"
     return Verdict(name=name, valid=valid, figures=figures, evidence=evidence, message=message)
+
+
+def _per_drop(run: RunEvidence, name: str, kwargs: Mapping[str, Any]) -> Verdict:
+    """Every surviving router withdraws a dropped node's CIDR within the limit, per drop-node fault."""
+    parts = []
+    for event in run.faults:
+        dropped = event.spec.params.get("node") if event.kind == "drop-node" else None
+        if not isinstance(dropped, str) or dropped not in run.nodes:
+            continue
+        end = event.heal_t if event.heal_t is not None else float("inf")
+        samples = [s for s in run.routes if s.t < end]
+        expected = {n: RouteTarget.withdrawn(run.nodes[dropped]) for n in run.nodes if n != dropped}
+        parts.append(convergence(samples, event.inject_t, expected, name=event.description, **kwargs))
+    if not parts:
+        return Verdict(name, UNKNOWN, message="no drop-node fault: no route convergence to judge")
+    return compose(*parts, name=name)
+
+
+CONVERGENCE = CheckerKind(
+    "convergence",
+    convergence,
+    "after each drop-node fault, every other node's router withdraws the dropped node's pod CIDR "
+    "within limit_s (from the route samples of every router)",
+    evidence=("faults", "routes", "nodes"),
+    args={"limit_s": Arg("seconds from the drop to the last router withdrawing the route", minimum=0)},
+    judge=_per_drop,
+)

@@ -17,10 +17,11 @@ from itertools import chain
 from typing import Any
 
 from xmux_sim.checkers._windows import check_window, chunks, coarsen_factor, index_range, window_index
+from xmux_sim.checkers.kind import FILTERS, Arg, CheckerKind
 from xmux_sim.checkers.verdict import EVIDENCE_LIMIT, UNKNOWN, Figure, Validity, Verdict
 from xmux_sim.history import Operation, Outcome, select
 
-__all__ = ["latency", "quantile", "quantile_label"]
+__all__ = ["LATENCY", "latency", "quantile", "quantile_label"]
 
 
 def quantile(sorted_values: Sequence[float], q: float) -> float:
@@ -140,3 +141,17 @@ def _windowed(
             point |= _summary(merged, qs)
         series.append(point)
     return n_over, over, window_s * factor, series
+
+
+LATENCY = CheckerKind(
+    "latency",
+    latency,
+    "latency quantiles of the completed operations, against limits",
+    evidence=("history",),
+    args={
+        "quantiles": Arg("quantiles to report, each in (0, 1]"),
+        "limits": Arg("quantile -> seconds it may take at most, e.g. {0.99: 0.5}"),
+        "window_s": Arg("window of the per-window quantiles, seconds (null: none)", minimum=0),
+        **FILTERS,
+    },
+)

@@ -22,13 +22,14 @@ outcome of any write of it counts (ok > unknown > fail), then:
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any, cast
 
+from xmux_sim.checkers.kind import Arg, CheckerKind, RunEvidence
 from xmux_sim.checkers.verdict import UNKNOWN, Figure, Validity, Verdict, examples
 from xmux_sim.history import FinalRead, Operation, Outcome
 
-__all__ = ["WRITE_OPS", "lost_writes"]
+__all__ = ["LOST_WRITES", "WRITE_OPS", "lost_writes"]
 
 WRITE_OPS: tuple[str, ...] = ("write", "put", "publish")
 _READ_FIGURES = ("present", "lost", "unexpected", "recovered", "phantom", "duplicates", "stale")
@@ -187,3 +188,28 @@ def _stale_keys(
 def _show(keys: set[str], n: int = 5) -> str:
     shown = ", ".join(examples(keys, n))
     return shown + (", ..." if len(keys) > n else "")
+
+
+def _after_final_read(run: RunEvidence, name: str, kwargs: Mapping[str, Any]) -> Verdict:
+    store = str(kwargs["store"])
+    if not run.final_read.has(store):
+        # The store could not be read back whole: its writes cannot be shown kept or lost.
+        return Verdict(name, UNKNOWN, message=f"no final read of {store}")
+    return lost_writes(run.history, run.final_read, name=name, **kwargs)
+
+
+LOST_WRITES = CheckerKind(
+    "lost-writes",
+    lost_writes,
+    "every acknowledged write is in the store's final read after recovery (set semantics)",
+    evidence=("history", "final_read"),
+    args={
+        "store": Arg("a service a writing client targets"),
+        "write_ops": Arg("operations that add a key"),
+        "allow_duplicates": Arg("a key read more than once is fine (at-least-once streams)"),
+        "phantom_is_violation": Arg("a key whose every write failed must not be present"),
+        "read_ops": Arg("operations that read the whole set (for stale reads)"),
+        "linearizable": Arg("a whole-set read must hold every write acknowledged before it began"),
+    },
+    judge=_after_final_read,
+)

@@ -12,20 +12,15 @@ round) counts the first passing round and says so in the evidence.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
-from xmux_sim.checkers.recovery import FaultWindow
+from xmux_sim.checkers.kind import Arg, CheckerKind, RunEvidence
 from xmux_sim.checkers.verdict import EVIDENCE_LIMIT, UNKNOWN, Figure, Validity, Verdict
+from xmux_sim.timeline import FaultWindow, ProbeResult
 
-__all__ = ["ProbeSample", "Rebuild", "rebuild_time", "rebuilds"]
-
-
-class ProbeSample(NamedTuple):
-    t: float
-    probe: str
-    ok: bool
+__all__ = ["REBUILD_TIME", "Rebuild", "rebuild_time", "rebuilds"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +37,7 @@ class Rebuild:
 
 
 def rebuilds(
-    samples: Iterable[ProbeSample | tuple[float, str, bool]],
+    samples: Iterable[ProbeResult],
     fault_windows: Iterable[FaultWindow | tuple[str, float, float | None]],
     *,
     probe: str,
@@ -52,7 +47,7 @@ def rebuilds(
     """One rebuild per replica loss (of ``pod``, when given), each looked for until the next loss."""
     if streak < 1:
         raise ValueError(f"streak must be >= 1, got {streak}")
-    rounds = sorted((ProbeSample(*s) for s in samples if ProbeSample(*s).probe == probe), key=lambda s: s.t)
+    rounds = sorted((s for s in samples if s.probe == probe), key=lambda s: s.t)
     losses = sorted(
         (f for f in map(FaultWindow._make, fault_windows) if pod is None or _names_pod(f.name, pod)),
         key=lambda f: f.inject_t,
@@ -68,7 +63,7 @@ def _names_pod(fault: str, pod: str) -> bool:
     return f"pod={pod}" in fault.split()
 
 
-def _rebuild(loss: FaultWindow, rounds: Sequence[ProbeSample], streak: int) -> Rebuild:
+def _rebuild(loss: FaultWindow, rounds: Sequence[ProbeResult], streak: int) -> Rebuild:
     out = next((s.t for s in rounds if not s.ok), None)
     start = out if out is not None else loss.inject_t
     run = 0
@@ -83,7 +78,7 @@ def _rebuild(loss: FaultWindow, rounds: Sequence[ProbeSample], streak: int) -> R
 
 
 def rebuild_time(
-    samples: Iterable[ProbeSample | tuple[float, str, bool]],
+    samples: Iterable[ProbeResult],
     fault_windows: Iterable[FaultWindow | tuple[str, float, float | None]],
     *,
     probe: str,
@@ -119,3 +114,25 @@ def rebuild_time(
         note = f"; {unseen} never seen out of sync by {probe}" if unseen else ""
         message = f"{len(done)} replica(s) rebuilt, slowest in {max(done):.1f} s (limit {limit_s:g} s){note}"
     return Verdict(name=name, valid=valid, figures=figures, evidence=evidence, message=message)
+
+
+def _per_lost_disk(run: RunEvidence, name: str, kwargs: Mapping[str, Any]) -> Verdict:
+    # Only a lost disk makes a replica rebuild; the probe rounds show when it is back in sync.
+    losses = [e.window() for e in run.faults if e.kind == "wipe-volume"]
+    return rebuild_time(run.probes, losses, name=name, **kwargs)
+
+
+REBUILD_TIME = CheckerKind(
+    "rebuild-time",
+    rebuild_time,
+    "after each wipe-volume fault, the replica is back in sync (a replication probe passes "
+    "again, streak rounds in a row) within limit_s of the loss",
+    evidence=("faults", "probes"),
+    args={
+        "probe": Arg("a replication probe's name"),
+        "limit_s": Arg("seconds from the loss to back in sync", minimum=0),
+        "streak": Arg("passing probe rounds in a row that count as rebuilt", minimum=1),
+        "pod": Arg("only this pod's losses"),
+    },
+    judge=_per_lost_disk,
+)

@@ -19,18 +19,14 @@ import math
 from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
+from xmux_sim.checkers.kind import FILTERS, Arg, CheckerKind
 from xmux_sim.checkers.verdict import EVIDENCE_LIMIT, UNKNOWN, Figure, Validity, Verdict
 from xmux_sim.history import Operation, Outcome, select
+from xmux_sim.timeline import FaultWindow
 
-__all__ = ["FaultRecovery", "FaultWindow", "fault_recoveries", "recovery_time"]
-
-
-class FaultWindow(NamedTuple):
-    name: str
-    inject_t: float
-    heal_t: float | None  # None: the fault was never healed during the run
+__all__ = ["RECOVERY_TIME", "FaultRecovery", "fault_recoveries", "recovery_time"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,3 +176,16 @@ def recovery_time(
         valid = True
         message = f"all {len(results)} faults recovered within {limit_s:g} s (worst {worst:.2f} s)"
     return Verdict(name=name, valid=valid, figures=figures, evidence=evidence, message=message)
+
+
+RECOVERY_TIME = CheckerKind(
+    "recovery-time",
+    recovery_time,
+    "after each fault is healed, the operations are healthy again (streak in a row) within limit_s",
+    evidence=("history", "faults"),
+    args={
+        "limit_s": Arg("seconds from the heal to the first of the healthy streak", minimum=0),
+        "streak": Arg("healthy operations in a row that count as recovered", minimum=1),
+        **FILTERS,
+    },
+)

@@ -5,11 +5,7 @@ from __future__ import annotations
 import re
 from ipaddress import IPv4Network
 
-# One sample type for the fabric and the convergence checker, so samples a watcher
-# collects can be handed to `checkers.convergence` as they are.
-from xmux_sim.checkers.convergence import RouteSample
-
-__all__ = ["ESTABLISHED", "RouteSample", "parse_bird_protocols", "parse_kernel_routes"]
+__all__ = ["ESTABLISHED", "parse_bird_protocols", "parse_kernel_routes"]
 
 ESTABLISHED = "established"
 

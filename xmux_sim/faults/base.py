@@ -9,17 +9,14 @@ half-applied fault, because `heal --all` may run after a harness died mid-inject
 from __future__ import annotations
 
 import secrets
-import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from datetime import datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
-from xmux_sim.checkers.recovery import FaultWindow
 from xmux_sim.errors import XmuxSimError
 from xmux_sim.faults.spec import FaultSpec
-from xmux_sim.history import RunClock
+from xmux_sim.timeline import Timeline
 
 State = dict[str, Any]
 
@@ -32,59 +29,24 @@ def new_fault_id() -> str:
     return secrets.token_hex(4)
 
 
-@dataclass
-class FaultEvent:
-    """One fault on the timeline. Times are run-clock seconds; heal_t is None while active."""
+@dataclass(frozen=True)
+class ActiveFault:
+    """A fault in a provider's ledger: what any process needs to list or heal it."""
 
     id: str
-    kind: str
-    description: str
-    inject_t: float
-    inject_wall: datetime
-    heal_t: float | None = None
-    heal_wall: datetime | None = None
-
-    def window(self) -> FaultWindow:
-        return FaultWindow(f"{self.description} [{self.id}]", self.inject_t, self.heal_t)
+    spec: FaultSpec
+    state: State
+    injected_at: str
+    """Wall-clock time of the inject, ISO 8601."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
-            "kind": self.kind,
-            "description": self.description,
-            "inject_t": round(self.inject_t, 4),
-            "heal_t": None if self.heal_t is None else round(self.heal_t, 4),
-            "inject_wall": self.inject_wall.isoformat(),
-            "heal_wall": None if self.heal_wall is None else self.heal_wall.isoformat(),
+            "kind": self.spec.kind,
+            "description": self.spec.describe(),
+            "params": {k: list(v) if isinstance(v, tuple) else v for k, v in self.spec.params.items()},
+            "injected_at": self.injected_at,
         }
-
-
-class Timeline:
-    """Fault events on a run clock; shared by the faults of a run, safe across threads."""
-
-    def __init__(self, clock: RunClock | None = None) -> None:
-        self.clock = clock or RunClock()
-        self._lock = threading.Lock()
-        self.events: list[FaultEvent] = []
-
-    def injected(self, fault: Fault, t: float | None = None) -> FaultEvent:
-        t = self.clock.now() if t is None else t
-        event = FaultEvent(fault.id, fault.spec.kind, fault.spec.describe(), t, self.clock.wall(t))
-        with self._lock:
-            self.events.append(event)
-        return event
-
-    def healed(self, fault: Fault, t: float | None = None) -> None:
-        t = self.clock.now() if t is None else t
-        with self._lock:
-            for event in reversed(self.events):
-                if event.id == fault.id and event.heal_t is None:
-                    event.heal_t, event.heal_wall = t, self.clock.wall(t)
-                    return
-
-    def windows(self) -> list[FaultWindow]:
-        with self._lock:
-            return [e.window() for e in self.events]
 
 
 class Fault(ABC):
@@ -100,7 +62,7 @@ class Fault(ABC):
     def active(self) -> bool:
         return self.state is not None
 
-    def inject(self) -> Fault:
+    def inject(self) -> Self:
         if self.active:
             raise FaultError(f"fault {self.id} ({self.spec.describe()}) is already injected")
         state = self._prepare()
@@ -116,7 +78,7 @@ class Fault(ABC):
             self.heal()
             raise
         if self.timeline is not None:
-            self.timeline.injected(self, started)
+            self.timeline.injected(self.id, self.spec, started)
         return self
 
     def heal(self) -> None:
@@ -127,12 +89,12 @@ class Fault(ABC):
         self._forget()
         self.state = None
         if self.timeline is not None:
-            self.timeline.healed(self, started)
+            self.timeline.healed(self.id, started)
 
     def describe(self) -> str:
         return f"{self.spec.describe()} [{self.id}]"
 
-    def __enter__(self) -> Fault:
+    def __enter__(self) -> Self:
         # `with faults.inject(spec):` enters a fault that is already in.
         return self if self.active else self.inject()
 

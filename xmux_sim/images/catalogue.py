@@ -77,6 +77,18 @@ class ImageSpec:
         return h.hexdigest()
 
 
+@dataclass(frozen=True)
+class ImageState:
+    """An image of the catalogue on a provider's engine: built or not, and what it holds."""
+
+    name: str
+    tag: str
+    built: bool
+    size_mb: float | None
+    version: str | None
+    program: str
+
+
 def images_root() -> Path:
     return Path(str(resources.files("xmux_sim.images")))
 

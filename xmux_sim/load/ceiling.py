@@ -6,8 +6,9 @@ seeded student. It does not read gRPC trailers, so a reply counts as answered by
 status; the data bytes per reply show whether real messages came back (an error reply
 has none), and a gRPC call made first checks that the student's calls succeed.
 
-CPU: the load tool's from the rusage of the waited-for child; the stack's from the cgroup
-CPU counters of the run's containers. Their ratio tells which side was the bottleneck.
+CPU: the load tool's from the rusage of the waited-for child; the stack's from the run's
+own account of its processes (`Run.cpu_usage`). Their ratio tells which side was the
+bottleneck.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 from xmux_sim.checkers.latency import quantile
 from xmux_sim.errors import XmuxSimError
 from xmux_sim.load.config import Target
+from xmux_sim.providers.base import Run
 
 __all__ = ["APP_START_PATHS", "CpuMeter", "H2load", "grpc_frame", "parse_h2load"]
 
@@ -34,7 +36,6 @@ APP_START_PATHS = (
     "/xmux.core.aaos.v4.AAOS/GetTranscript",
     "/xmux.core.aaos.v4.AAOS/GetCourses",
 )
-_CGROUP_CPU = Path("/sys/fs/cgroup/cpuacct/docker")
 
 
 def grpc_frame(message: bytes) -> bytes:
@@ -48,44 +49,24 @@ def children_cpu_s() -> float:
 
 
 class CpuMeter:
-    """CPU seconds the run's containers used between ``start()`` and ``stop()``, also by service."""
+    """CPU seconds the run's processes used between ``start()`` and ``stop()``.
 
-    def __init__(self, docker_client: Any, run_id: str) -> None:
-        from xmux_sim.providers.docker import labels
+    A process that started meanwhile (a fault's proxy) counts from its start; one that
+    ended meanwhile no longer counts at ``stop()``.
+    """
 
-        self.containers = docker_client.containers.list(filters={"label": f"{labels.RUN}={run_id}"})
-        # A pod's holder and app (and a node's router) count under one name: the service's, or the role's.
-        self._names = {
-            c.id: c.labels.get(labels.SERVICE) or c.labels.get(labels.ROLE, "other") for c in self.containers
-        }
+    def __init__(self, run: Run) -> None:
+        self.run = run
         self._t0 = 0.0
-        self._start: dict[str, int] = {}
-        self.by_service: dict[str, float] = {}
-        """CPU seconds per service of the last start..stop."""
-
-    def _usage_ns(self) -> dict[str, int]:
-        usage = {}
-        for c in self.containers:
-            path = _CGROUP_CPU / c.id / "cpuacct.usage"
-            try:
-                usage[c.id] = int(path.read_text())
-            except (OSError, ValueError):
-                stats = c.stats(stream=False, one_shot=True)
-                usage[c.id] = int(stats.get("cpu_stats", {}).get("cpu_usage", {}).get("total_usage", 0))
-        return usage
+        self._start: dict[str, float] = {}
 
     def start(self) -> None:
         self._t0 = time.monotonic()
-        self._start = self._usage_ns()
+        self._start = self.run.cpu_usage()
 
     def stop(self) -> dict[str, float]:
         seconds = max(time.monotonic() - self._t0, 1e-9)
-        end = self._usage_ns()
-        self.by_service = {}
-        for cid, ns in end.items():
-            name = self._names[cid]
-            self.by_service[name] = self.by_service.get(name, 0.0) + (ns - self._start.get(cid, ns)) / 1e9
-        used = sum(self.by_service.values())
+        used = sum(s - self._start.get(k, 0.0) for k, s in self.run.cpu_usage().items())
         return {"stack_cpu_s": round(used, 2), "stack_cores": round(used / seconds, 2)}
 
 

@@ -17,18 +17,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xmux_sim.faults.base import Timeline
-from xmux_sim.history import RunClock
+from xmux_sim.experiment.player import FaultPlayer
+from xmux_sim.load.ceiling import CpuMeter, H2load
 from xmux_sim.load.compare import Comparison, compare
 from xmux_sim.load.config import LoadConfig, Target, target_of
-from xmux_sim.load.during import FaultPlayer, load_fault_timeline, spans
+from xmux_sim.load.during import load_fault_timeline
 from xmux_sim.load.page import render_load_html
 from xmux_sim.load.profile import Compare, Profile, load_profile
 from xmux_sim.load.records import read_records
 from xmux_sim.load.runner import LocustProcesses
 from xmux_sim.load.summary import build_summary, locust_counts, read_summary
+from xmux_sim.providers.base import Run
+from xmux_sim.report import report_folder
+from xmux_sim.scenario.loader import load_scenario, resolve_stack
 from xmux_sim.scenario.model import TimedFault
-from xmux_sim.scenario.runner import _report_folder, _signals_as_interrupt
+from xmux_sim.session import run_session
+from xmux_sim.timeline import RunClock, Timeline
 from xmux_sim.topology import Stack, load_stack
 
 __all__ = ["LoadOptions", "LoadOutcome", "judge", "run_load"]
@@ -101,9 +105,6 @@ def _stack(opts: LoadOptions) -> Stack:
     if opts.stack is not None:
         return load_stack(opts.stack)
     if opts.during is not None:
-        from xmux_sim.scenario import load_scenario
-        from xmux_sim.scenario.loader import resolve_stack
-
         return resolve_stack(load_scenario(opts.during))
     return load_stack(None)
 
@@ -127,31 +128,19 @@ def run_load(opts: LoadOptions, say: Say | None = None, live: Live | None = None
     schedule: list[TimedFault] = []
     if opts.during is not None:
         _, schedule = load_fault_timeline(opts.during, stack, seed, horizon=profile.total_duration)
-    from xmux_sim.providers.docker.provider import DockerProvider
-
-    provider = DockerProvider(progress=say)
-    attached = opts.attach is not None
-    run = provider.attach(opts.attach or None) if attached else provider.up(stack)
     # SIGTERM takes Ctrl-C's way out: faults healed, locust ended, the stack taken down.
-    try:
-        with _signals_as_interrupt():
-            target = target_of(run)
-            target.check_local()
-            folder = _report_folder(opts.report_dir, f"load-{profile.name}", run.run_id)
-            summary = _drive(run, target, profile, schedule, folder, seed, say, live or _no_view)
-            if opts.ceiling:
-                ceiling = _ceiling(run, target, profile, folder)
-                # Only indicative: locust ran the profile's mix, h2load the app-start calls alone.
-                ceiling["locust_over_ceiling"] = round(summary["total"]["rps"] / max(ceiling["rps"], 1e-9), 3)
-                summary["ceiling"] = ceiling
-            summary["meta"] = {"stack": run.stack_name, "attached": attached, "during": opts.during}
-    finally:
-        if not attached:
-            if opts.keep:
-                run.keep()
-                say(f"stack kept as run {run.run_id}: `xmux-sim down --run {run.run_id}`")
-            else:
-                run.down()
+    with run_session(stack, attach=opts.attach, keep=opts.keep, progress=say, say=say) as session:
+        run = session.run
+        target = target_of(run)
+        target.check_local()
+        folder = report_folder(opts.report_dir, f"load-{profile.name}", run.run_id)
+        summary = _drive(run, target, profile, schedule, folder, seed, say, live or _no_view)
+        if opts.ceiling:
+            ceiling = _ceiling(run, target, profile, folder)
+            # Only indicative: locust ran the profile's mix, h2load the app-start calls alone.
+            ceiling["locust_over_ceiling"] = round(summary["total"]["rps"] / max(ceiling["rps"], 1e-9), 3)
+            summary["ceiling"] = ceiling
+        summary["meta"] = {"stack": run.stack_name, "attached": session.attached, "during": opts.during}
     comparison, problems = judge(summary, profile.compare, opts.compare)
     (folder / "summary.json").write_text(json.dumps(summary, indent=1))
     (folder / "load.html").write_text(render_load_html(summary))
@@ -160,7 +149,7 @@ def run_load(opts: LoadOptions, say: Say | None = None, live: Live | None = None
 
 
 def _drive(
-    run: Any,
+    run: Run,
     target: Target,
     profile: Profile,
     schedule: list[TimedFault],
@@ -169,11 +158,9 @@ def _drive(
     say: Say,
     live: Live,
 ) -> dict[str, Any]:
-    from xmux_sim.load.ceiling import CpuMeter
-
     config = LoadConfig(target, profile, str(folder / "requests"), seed)
     locust = LocustProcesses(config, folder)
-    meter = CpuMeter(run.provider.client, run.run_id)
+    meter = CpuMeter(run)
     meter.start()
     locust.start()
     # The run's clock (fault times, the summary's windows) starts when users do, not when
@@ -209,7 +196,7 @@ def _drive(
         profile=profile,
         t0=clock.started_at.timestamp(),
         duration_s=profile.total_duration,
-        faults=spans(timeline),
+        faults=timeline.events,
         locust=locust_counts(stats_csv) if stats_csv.exists() else None,
         meta={
             "run": run.run_id,
@@ -235,9 +222,8 @@ def _drive(
     return summary
 
 
-def _ceiling(run: Any, target: Target, profile: Profile, folder: Path) -> dict[str, Any]:
+def _ceiling(run: Run, target: Target, profile: Profile, folder: Path) -> dict[str, Any]:
     """h2load on the app-start path with as many connections as the profile has users."""
-    from xmux_sim.load.ceiling import CpuMeter, H2load
     from xmux_sim.xmus import client, seed
     from xmux_sim.xmus.protos.xmux.core.user.v4 import user_pb2
 
@@ -250,7 +236,7 @@ def _ceiling(run: Any, target: Target, profile: Profile, folder: Path) -> dict[s
         )  # the student's calls succeed
     finally:
         stubs.channel.close()
-    meter = CpuMeter(run.provider.client, run.run_id)
+    meter = CpuMeter(run)
     meter.start()
     t0 = time.monotonic()
     result = H2load(

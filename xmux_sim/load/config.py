@@ -10,10 +10,10 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from xmux_sim.errors import XmuxSimError
 from xmux_sim.load.profile import Profile
+from xmux_sim.providers.base import Run
 
 __all__ = ["ENV", "LoadConfig", "Target", "target_of"]
 
@@ -38,14 +38,13 @@ class Target:
                 raise XmuxSimError(f"load goes only to this machine's published ports; refusing {addr}")
 
 
-def target_of(run: Any) -> Target:
-    """The target of a run: nginx's ports, and the seed from an XMUS container's environment."""
+def target_of(run: Run) -> Target:
+    """The target of a run: nginx's ports, and the seed from an XMUS pod's environment."""
     ep = run.endpoint("nginx")
     seed, size = 1, "small"
     for name, endpoints in run.endpoints.items():
         if endpoints and endpoints[0].kind.startswith("xmus-"):
-            env = run.provider.app_container(run.run_id, name).attrs["Config"]["Env"] or []
-            values = dict(e.split("=", 1) for e in env if "=" in e)
+            values = run.environment(name)
             seed, size = int(values.get("XMUS_SEED", seed)), values.get("XMUS_SIZE", size)
             break
     if "h2c" not in ep.ports:

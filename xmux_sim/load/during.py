@@ -1,25 +1,22 @@
 """`--during SCENARIO`: a scenario's fault timeline played against the stack while locust runs.
 
 Only the faults are taken from the scenario (its workload, probes and invariants are the
-scenario runner's business); the scenario runner's `FaultPlayer` injects and heals them on
+experiment runner's business); the experiment's `FaultPlayer` injects and heals them on
 the load run's clock, so ``at: 5`` means five seconds after locust started, and records
 them on a timeline whose windows the summary and plots show.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
-from xmux_sim.faults.base import Timeline
-from xmux_sim.load.summary import FaultSpan
+from xmux_sim.faults.spec import FaultSpecError
+from xmux_sim.scenario.loader import load_scenario
 from xmux_sim.scenario.model import Scenario, TimedFault
-from xmux_sim.scenario.player import FaultPlayer
+from xmux_sim.scenario.schedule import expand
 from xmux_sim.topology.model import Stack
 
-__all__ = ["FaultPlayer", "load_fault_timeline", "spans"]
-
-Say = Callable[[str], None]
+__all__ = ["load_fault_timeline"]
 
 
 def load_fault_timeline(
@@ -30,10 +27,6 @@ def load_fault_timeline(
     With ``horizon`` (the load's length) a fault injected at or after it is an error: it would
     never go in, and the report would show a run without the fault it was asked for.
     """
-    from xmux_sim.faults.spec import FaultSpecError
-    from xmux_sim.scenario import load_scenario
-    from xmux_sim.scenario.schedule import expand
-
     scenario = load_scenario(path)
     for tf in scenario.faults:
         try:
@@ -49,7 +42,3 @@ def load_fault_timeline(
                     f"at {tf.at:g}s is after the load ends ({horizon:g}s); give a longer --duration",
                 )
     return scenario, schedule
-
-
-def spans(timeline: Timeline) -> list[FaultSpan]:
-    return [FaultSpan(e.id, e.kind, e.description, e.inject_t, e.heal_t) for e in timeline.events]

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from xmux_sim.report._format import esc, fmt_number, fmt_t
-from xmux_sim.report.page import _CSP, _CSS
+from xmux_sim.report.formatting import esc, fmt_number, fmt_t
+from xmux_sim.report.page import CSP, CSS
 from xmux_sim.report.svg import FAULT_FILL, PALETTE, Band, Line, line_chart
 
 __all__ = ["render_load_html"]
@@ -164,8 +164,8 @@ def render_load_html(summary: dict[str, Any]) -> str:
     return (
         "<!doctype html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
-        f"<title>xmux-sim load · {esc(summary['profile'])}</title><style>{_CSS}</style></head>"
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        f"<title>xmux-sim load · {esc(summary['profile'])}</title><style>{CSS}</style></head>"
         f"<body><main>{''.join(_sections(summary))}"
         "<p class='note'>locust's own report: locust.html; every request: requests/</p>"
         "</main></body></html>\n"

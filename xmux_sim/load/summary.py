@@ -15,37 +15,27 @@ import json
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from xmux_sim.checkers.latency import quantile
 from xmux_sim.load.profile import Profile
 from xmux_sim.load.records import Record
+from xmux_sim.timeline import FaultEvent
 
-__all__ = ["FaultSpan", "build_summary", "knee", "locust_counts", "read_summary", "stage_figures"]
+__all__ = ["build_summary", "knee", "locust_counts", "read_summary", "stage_figures"]
 
 QUANTILES = (("p50_ms", 0.5), ("p95_ms", 0.95), ("p99_ms", 0.99))
 
 
-@dataclass(frozen=True)
-class FaultSpan:
-    """A fault window on the load run's clock (seconds since the load started)."""
-
-    id: str
-    kind: str
-    description: str
-    inject_t: float
-    heal_t: float | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "description": self.description,
-            "inject_t": round(self.inject_t, 3),
-            "heal_t": None if self.heal_t is None else round(self.heal_t, 3),
-        }
+def _fault_json(event: FaultEvent) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "kind": event.kind,
+        "description": event.description,
+        "inject_t": round(event.inject_t, 3),
+        "heal_t": None if event.heal_t is None else round(event.heal_t, 3),
+    }
 
 
 def _quantiles(sorted_ms: Sequence[float], prefix: str = "") -> dict[str, float | None]:
@@ -142,7 +132,7 @@ def build_summary(
     profile: Profile,
     t0: float,
     duration_s: float,
-    faults: Sequence[FaultSpan] = (),
+    faults: Sequence[FaultEvent] = (),
     window_s: float = 1.0,
     locust: dict[str, dict[str, int]] | None = None,
     meta: dict[str, Any] | None = None,
@@ -166,7 +156,7 @@ def build_summary(
         "arrival_rate": profile.arrival_rate,
         "total": _figures(rows, seconds, paced),
         "calls": calls,
-        "faults": [f.to_json() for f in faults],
+        "faults": [_fault_json(f) for f in faults],
         "series": {"window_s": window_s, "windows": _series(rows, t0, seconds, window_s)},
         "thresholds": {"compare": profile.compare.__dict__, "limits": profile.limits.__dict__},
     }

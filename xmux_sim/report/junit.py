@@ -20,7 +20,7 @@ import json
 import xml.etree.ElementTree as ET
 from typing import Final
 
-from xmux_sim.report._format import clean, fmt_number, verdict_word
+from xmux_sim.report.formatting import clean, fmt_number, verdict_word
 from xmux_sim.report.model import ExitStatus, Invariant, RunReport
 from xmux_sim.report.results import jsonable
 

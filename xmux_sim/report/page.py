@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Final
 
 from xmux_sim.checkers.verdict import UNKNOWN
-from xmux_sim.report._format import (
+from xmux_sim.report.formatting import (
     STATUS_WORDS,
     VERDICT_COLOURS,
     esc,
@@ -23,21 +23,22 @@ from xmux_sim.report._format import (
     fmt_t,
     verdict_word,
 )
-from xmux_sim.report.model import PHASES, ExitStatus, Invariant, ProbeResult, RunReport
+from xmux_sim.report.model import PHASES, ExitStatus, Invariant, RunReport
 from xmux_sim.report.results import jsonable
 from xmux_sim.report.series import RunSeries
 from xmux_sim.report.svg import FAULT_FILL, PALETTE, Band, Line, lane_chart, line_chart
+from xmux_sim.timeline import ProbeResult
 
-__all__ = ["render_html"]
+__all__ = ["CSP", "CSS", "render_html"]
 
-# Nothing may be fetched: no script, font, image or stylesheet from anywhere.
-_CSP: Final = "default-src 'none'; style-src 'unsafe-inline'"
+# Nothing may be fetched: no script, font, image or stylesheet from anywhere (the load page too).
+CSP: Final = "default-src 'none'; style-src 'unsafe-inline'"
 _EVIDENCE_CHARS: Final = 20_000  # per verdict; results.json has all of it
 _FAILED_PROBES_SHOWN: Final = 200
 FAIL_COLOUR: Final = "#cf222e"
 UNKNOWN_COLOUR: Final = "#8250df"
 
-_CSS: Final = """
+CSS: Final = """
 *{box-sizing:border-box}
 body{margin:0;background:#f6f8fa;color:#1f2328;
  font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif}
@@ -391,9 +392,9 @@ def render_html(report: RunReport, series: RunSeries) -> str:
     return (
         "<!doctype html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{esc(title)}</title><style>{_CSS}</style></head>"
+        f"<title>{esc(title)}</title><style>{CSS}</style></head>"
         f"<body><main>{''.join(_sections(report, series))}"
         f"<p class='note'>xmux-sim report · run {esc(report.run_id)} · seed {esc(report.seed)}</p>"
         "</main></body></html>\n"

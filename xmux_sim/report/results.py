@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from xmux_sim.checkers.verdict import UNKNOWN
-from xmux_sim.report._format import STATUS_WORDS, verdict_word
+from xmux_sim.report.formatting import STATUS_WORDS, verdict_word
 from xmux_sim.report.model import RunReport
 from xmux_sim.report.series import RunSeries
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from xmux_sim.report._format import esc, fmt_number, fmt_t
+from xmux_sim.report.formatting import esc, fmt_number, fmt_t
 
 __all__ = [
     "FAULT_EDGE",

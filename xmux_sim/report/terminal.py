@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
-from xmux_sim.report._format import STATUS_WORDS, VERDICT_COLOURS, verdict_word
+from xmux_sim.report.formatting import STATUS_WORDS, VERDICT_COLOURS, verdict_word
 from xmux_sim.report.model import ExitStatus, RunReport
 
 __all__ = ["verdict_table"]

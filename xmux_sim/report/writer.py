@@ -12,7 +12,7 @@ from xmux_sim.report.page import render_html
 from xmux_sim.report.results import results_json
 from xmux_sim.report.series import aggregate
 
-__all__ = ["ReportPaths", "write_report"]
+__all__ = ["ReportPaths", "report_folder", "write_report"]
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,16 @@ class ReportPaths:
     history: Path
     junit: Path
     html: Path
+
+
+def report_folder(base: Path, name: str, run_id: str) -> Path:
+    """``base/<name>-<run>``, or with a number appended when a run wrote there already."""
+    folder = base / f"{name}-{run_id}"
+    n = 2
+    while folder.exists():
+        folder = base / f"{name}-{run_id}-{n}"
+        n += 1
+    return folder
 
 
 def _write(path: Path, text: str) -> None:

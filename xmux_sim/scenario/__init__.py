@@ -1,14 +1,15 @@
 """Scenario files: steady state, workload, fault timeline and invariants, validated on load.
 
 ``load_scenario`` checks a file on its own, ``resolve_stack`` against its stack, and
-``expand`` turns generated schedules into concrete faults from one seed. The runner
-consumes the model; nothing here touches Docker. Hypothesis strategies live in
-``xmux_sim.scenario.strategies`` (dev extra).
+``expand`` turns generated schedules into concrete faults from one seed. This is the
+file model only: :mod:`xmux_sim.experiment` carries a scenario out; nothing here
+touches a provider. Hypothesis strategies live in ``xmux_sim.scenario.strategies``
+(dev extra).
 """
 
 from xmux_sim.scenario.dump import scenario_data, to_yaml
-from xmux_sim.scenario.kinds import CHECKERS, CLIENT_KINDS, PROBE_KINDS
-from xmux_sim.scenario.loader import load_scenario, parse_scenario, resolve_stack
+from xmux_sim.scenario.kinds import CLIENT_KINDS, PROBE_KINDS
+from xmux_sim.scenario.loader import default_scenario_path, load_scenario, parse_scenario, resolve_stack
 from xmux_sim.scenario.model import (
     ClientSpec,
     Expectation,
@@ -24,12 +25,10 @@ from xmux_sim.scenario.model import (
     SteadyState,
     TimedFault,
     Workload,
-    target_key,
 )
 from xmux_sim.scenario.schedule import choose_seed, expand, limit_violations, with_faults
 
 __all__ = [
-    "CHECKERS",
     "CLIENT_KINDS",
     "PROBE_KINDS",
     "ClientSpec",
@@ -47,13 +46,13 @@ __all__ = [
     "TimedFault",
     "Workload",
     "choose_seed",
+    "default_scenario_path",
     "expand",
     "limit_violations",
     "load_scenario",
     "parse_scenario",
     "resolve_stack",
     "scenario_data",
-    "target_key",
     "to_yaml",
     "with_faults",
 ]

@@ -14,11 +14,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from xmux_sim.checkers.kind import CHECKERS
 from xmux_sim.errors import ScenarioFileError, StackFileError
-from xmux_sim.faults.spec import KINDS, FaultSpec, FaultSpecError
-from xmux_sim.scenario.kinds import CHECKERS, CLIENT_KINDS, PROBE_KINDS, CallKind, checker_params, coerce
+from xmux_sim.faults.kind import FAULT_KINDS
+from xmux_sim.faults.spec import FaultSpec, FaultSpecError
+from xmux_sim.scenario.kinds import CLIENT_KINDS, PROBE_KINDS, CallKind
 from xmux_sim.scenario.model import (
-    INSTANT_FAULTS,
     ClientSpec,
     Expectation,
     GeneratedSchedule,
@@ -33,7 +34,6 @@ from xmux_sim.scenario.model import (
     SteadyState,
     TimedFault,
     Workload,
-    target_key,
 )
 from xmux_sim.scenario.overrides import apply_overrides
 from xmux_sim.scenario.schedule import EPSILON, candidate_specs, check_fits
@@ -42,7 +42,7 @@ from xmux_sim.topology.model import Stack
 from xmux_sim.topology.stackfile import load_stack
 from xmux_sim.topology.yamldoc import KeyPath, Reader, YamlDoc, dotted
 
-__all__ = ["load_scenario", "parse_scenario", "resolve_stack"]
+__all__ = ["default_scenario_path", "load_scenario", "parse_scenario", "resolve_stack"]
 
 NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 TOP = (
@@ -60,6 +60,11 @@ TOP = (
 )
 TIMING = ("at", "duration", "until", "kind")
 BGP_FIELDS = ("asn", "hold", "keepalive", "connect_retry", "error_wait")
+
+
+def default_scenario_path() -> Path:
+    """The scenario `xmux-sim run` runs when given none: a node drop under API load."""
+    return Path(__file__).with_name("default.yaml")
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -305,22 +310,12 @@ class _Parser:
         out: dict[str, Any] = {}
         for f in kind.fields:
             p = (*path, f.name)
-            if not r.has(p):
-                if f.required:
-                    raise self.doc.error(p, f"missing; {kind.name} needs it ({f.help})")
-                if f.default is not None:
-                    out[f.name] = f.default
-            elif f.type is str:
-                out[f.name] = r.string(p)
-            elif f.type is int:
-                out[f.name] = r.integer(p, minimum=None if f.minimum is None else int(f.minimum))
-            elif f.type is float:
-                out[f.name] = r.number(p, minimum=f.minimum)
-            else:
-                value = r.raw(p)
-                if isinstance(value, list | Mapping):
-                    raise self.doc.error(p, "expected a single value")
-                out[f.name] = value
+            if r.has(p):
+                out[f.name] = r.read(p, f.type)
+            elif f.required:
+                raise self.doc.error(p, f"missing; {kind.name} needs it ({f.help})")
+            elif f.default is not None:
+                out[f.name] = f.default
         return out
 
     def steady_state(self) -> SteadyState:
@@ -394,10 +389,10 @@ class _Parser:
         """A schedule keeps its own faults off each other's targets, but cannot see the file's other
         faults: none of them may hold one of its targets while its window is open."""
         held = [
-            (f"{f.describe()} (line {f.line})", f.at, f.heal_at(horizon), {target_key(f.spec)}) for f in timed
+            (f"{f.describe()} (line {f.line})", f.at, f.heal_at(horizon), {f.spec.target_key}) for f in timed
         ]
         for g in schedules:
-            keys = {target_key(s) for specs in candidate_specs(g, self.doc.source).values() for s in specs}
+            keys = {s.target_key for specs in candidate_specs(g, self.doc.source).values() for s in specs}
             for what, start, end, other in held:
                 shared = sorted(":".join(k) for k in keys & other if k is not None)
                 if shared and start < g.window[1] and g.window[0] < end:
@@ -413,11 +408,9 @@ class _Parser:
         r = self.r
         raw = r.mapping(path, allowed=r.raw(path), required=("at", "kind"))
         kind = r.string((*path, "kind"))
-        info = KINDS.get(kind)
+        info = FAULT_KINDS.get(kind)
         if info is None:
-            raise self.doc.error(
-                (*path, "kind"), f"unknown fault kind {kind!r}; expected one of: {', '.join(KINDS)}"
-            )
+            raise self.doc.error((*path, "kind"), FAULT_KINDS.unknown(kind))
         params = {k: v for k, v in raw.items() if k not in TIMING}
         for key in params:
             if info.param(key) is None:
@@ -433,7 +426,7 @@ class _Parser:
         duration = None
         if "duration" in raw and "until" in raw:
             raise self.doc.error((*path, "until"), "give duration or until, not both")
-        if kind in INSTANT_FAULTS and ("duration" in raw or "until" in raw):
+        if info.instant and ("duration" in raw or "until" in raw):
             key = "duration" if "duration" in raw else "until"
             raise self.doc.error((*path, key), f"{kind} is instant and has nothing to heal; leave {key} out")
         if "duration" in raw:
@@ -455,10 +448,10 @@ class _Parser:
     def no_overlaps(self, faults: list[TimedFault], horizon: float) -> None:
         for i, a in enumerate(faults):
             for b in faults[i + 1 :]:
-                key = target_key(a.spec)
+                key = a.spec.target_key
                 if (
                     key is not None
-                    and key == target_key(b.spec)
+                    and key == b.spec.target_key
                     and a.at < b.heal_at(horizon)
                     and b.at < a.heal_at(horizon)
                 ):
@@ -478,8 +471,8 @@ class _Parser:
             raise self.doc.error((*path, "kinds"), "expected at least one fault kind")
         kinds = []
         for i in range(len(kinds_seq)):
-            kind = r.string((*path, "kinds", i), choices=KINDS)
-            if kind in INSTANT_FAULTS:
+            kind = r.string((*path, "kinds", i), choices=FAULT_KINDS)
+            if FAULT_KINDS[kind].instant:
                 raise self.doc.error(
                     (*path, "kinds", i), f"{kind} is instant; a schedule needs faults that heal"
                 )
@@ -530,21 +523,18 @@ class _Parser:
             required=("name", "checker"),
         )
         checker = r.string((*path, "checker"), choices=CHECKERS)
-        params = checker_params(checker)
+        declared = CHECKERS[checker]
+        params = declared.params
         kwargs: dict[str, Any] = {}
-        for key, value in raw.items():
+        for key in raw:
             if key in ("name", "checker"):
                 continue
+            if key in declared.unsettable:
+                raise self.doc.error((*path, key), f"{checker}'s {key} cannot be set from a file")
             param = params.get(key)
             if param is None:
-                takes = ", ".join(n for n, p in params.items() if p.settable)
-                raise self.doc.error((*path, key), f"unknown field; {checker} takes: {takes}")
-            if not param.settable:
-                raise self.doc.error((*path, key), f"{checker}'s {key} cannot be set from a file")
-            try:
-                kwargs[key] = coerce(value, param.hint)
-            except ValueError as exc:
-                raise self.doc.error((*path, key), str(exc)) from None
+                raise self.doc.error((*path, key), f"unknown field; {checker} takes: {', '.join(params)}")
+            kwargs[key] = r.read((*path, key), param.type)
         for name, param in params.items():
             if param.required and name not in kwargs:
                 raise self.doc.error(path, f"missing field {name!r}; {checker} needs it")

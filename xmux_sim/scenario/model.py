@@ -18,9 +18,9 @@ from typing import Any
 
 from xmux_sim.errors import ScenarioFileError
 from xmux_sim.faults.spec import FaultSpec
+from xmux_sim.timeline import Phase
 
 __all__ = [
-    "INSTANT_FAULTS",
     "ClientSpec",
     "Expectation",
     "GeneratedSchedule",
@@ -36,18 +36,9 @@ __all__ = [
     "SteadyState",
     "TimedFault",
     "Workload",
-    "target_key",
 ]
 
-# Faults that are one action with nothing to heal: they take no duration.
-INSTANT_FAULTS: tuple[str, ...] = ("start", "unpause")
 _PARENT = re.compile(r"(\[\d+\]|\.?[^.\[]+)$")
-
-
-class Phase(StrEnum):
-    before = "before"
-    during = "during"
-    after = "after"
 
 
 class Expectation(StrEnum):
@@ -104,7 +95,7 @@ class Overrides(Located):
 
 @dataclass(frozen=True)
 class Probe(Located):
-    """One steady-state check: ``kind`` is a key of ``PROBE_KINDS`` (http, sql, ...)."""
+    """One steady-state check: ``kind`` is one of ``PROBE_KINDS`` (http, sql, ...)."""
 
     name: str
     kind: str
@@ -131,7 +122,7 @@ class SteadyState(Located):
 
 @dataclass(frozen=True)
 class ClientSpec(Located):
-    """One workload client: ``kind`` is a key of ``CLIENT_KINDS``; its operations go to ``service``."""
+    """One workload client: ``kind`` is one of ``CLIENT_KINDS``; its operations go to ``service``."""
 
     kind: str
     service: str
@@ -165,7 +156,7 @@ class TimedFault(Located):
 
     @property
     def instant(self) -> bool:
-        return self.spec.kind in INSTANT_FAULTS
+        return self.spec.instant
 
     def heal_at(self, horizon: float) -> float:
         """When the fault is healed, given the workload's duration."""
@@ -232,21 +223,3 @@ class Scenario(Located):
     def horizon(self) -> float:
         """The workload's duration: every fault is healed by then."""
         return self.workload.duration
-
-
-def target_key(spec: FaultSpec) -> tuple[str, ...] | None:
-    """What a fault holds while active: two faults with the same key must not overlap in time.
-
-    Killing a pod that is already killed, or dropping a dropped node, means nothing
-    and leaves the heal order ambiguous. Instant kinds hold nothing.
-    """
-    kind, p = spec.kind, spec.params
-    if kind in INSTANT_FAULTS:
-        return None
-    if kind in ("kill", "stop", "pause", "wipe-volume"):
-        return ("pod", str(p["pod"]))
-    if kind == "partition":
-        return ("partition", ",".join(sorted(p["a"])), ",".join(sorted(p["b"])))
-    group = "latency" if kind == "jitter" else kind
-    target = next(str(p[k]) for k in ("node", "pod", "service") if k in p)
-    return (group, target)

@@ -23,8 +23,9 @@ from dataclasses import replace
 from itertools import product
 from typing import Any, Protocol, TypeVar
 
-from xmux_sim.faults.spec import KINDS, FaultSpec, FaultSpecError, KindInfo
-from xmux_sim.scenario.model import GeneratedSchedule, Scenario, TimedFault, target_key
+from xmux_sim.faults.kind import FAULT_KINDS, FaultKind
+from xmux_sim.faults.spec import FaultSpec, FaultSpecError
+from xmux_sim.scenario.model import GeneratedSchedule, Scenario, TimedFault
 from xmux_sim.topology.model import Stack
 
 __all__ = [
@@ -152,11 +153,11 @@ def _place(
                 break
             delay //= 2
         at = at if delay else earliest
-        busy = {target_key(s) for _, h, s in placed if h > at}
+        busy = {s.target_key for _, h, s in placed if h > at}
         # Fewer busy targets than max_concurrent (checked by candidate_specs): a free one exists.
-        kinds = [kind for kind in schedule.kinds if any(target_key(s) not in busy for s in specs[kind])]
+        kinds = [kind for kind in schedule.kinds if any(s.target_key not in busy for s in specs[kind])]
         kind = chooser.pick(kinds)
-        spec = chooser.pick([s for s in specs[kind] if target_key(s) not in busy])
+        spec = chooser.pick([s for s in specs[kind] if s.target_key not in busy])
         placed.append((at, at + d, spec))
     return placed
 
@@ -217,7 +218,7 @@ def candidate_specs(
     as is a kind no candidate makes valid: a typo must not silently shrink the schedule.
     """
     for key in schedule.targets:
-        if not any(KINDS[k].param(key) for k in schedule.kinds):
+        if not any(FAULT_KINDS[k].param(key) for k in schedule.kinds):
             kinds = ", ".join(schedule.kinds)
             raise schedule.error(source, f"none of the kinds ({kinds}) takes {key!r}", f"targets.{key}")
     out: dict[str, tuple[FaultSpec, ...]] = {}
@@ -227,7 +228,7 @@ def candidate_specs(
     for j, kind in enumerate(schedule.kinds):
         valid: list[FaultSpec] = []
         first_problem = ""
-        for combo in _combinations(KINDS[kind], schedule.targets, schedule, source):
+        for combo in _combinations(FAULT_KINDS[kind], schedule.targets, schedule, source):
             raw = {k: schedule.targets[k][i] for k, i in combo.items()}
             try:
                 spec = FaultSpec.parse(kind, raw)
@@ -248,7 +249,7 @@ def candidate_specs(
             raise schedule.error(source, message, f"targets.{key}[{i}]")
     for j, message in empty:
         raise schedule.error(source, message, f"kinds[{j}]")
-    targets = {target_key(s) for specs in out.values() for s in specs}
+    targets = {s.target_key for specs in out.values() for s in specs}
     if len(targets) < schedule.max_concurrent:
         raise schedule.error(
             source,
@@ -260,7 +261,7 @@ def candidate_specs(
 
 
 def _combinations(
-    info: KindInfo, targets: Mapping[str, Sequence[Any]], schedule: GeneratedSchedule, source: str
+    info: FaultKind, targets: Mapping[str, Sequence[Any]], schedule: GeneratedSchedule, source: str
 ) -> list[dict[str, int]]:
     """Parameter -> candidate index, for every combination; one-of parameters take turns."""
     present = [p.name for p in info.params if p.name in targets]
@@ -297,7 +298,7 @@ def limit_violations(
             earlier = [e for e in (a, h) if e <= at + EPSILON]
             if any(at - e < min_gap - EPSILON for e in earlier):
                 out.append(f"{f.describe()}: less than {min_gap:g}s after an event of {g.describe()}")
-            if a < heal - EPSILON and at < h - EPSILON and target_key(g.spec) == target_key(f.spec):
+            if a < heal - EPSILON and at < h - EPSILON and g.spec.target_key == f.spec.target_key:
                 out.append(f"{f.describe()}: overlaps {g.describe()} on the same target")
     return out
 

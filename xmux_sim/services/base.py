@@ -83,16 +83,17 @@ class Endpoint:
 
 
 class ServiceRuntime:
-    """Defaults for a kind; subclasses override what their program needs."""
+    """Defaults for a kind; subclasses override what their program needs.
 
-    kind: ClassVar[str]
+    A kind's declaration (:data:`~xmux_sim.topology.kinds.KINDS`) names its runtime class,
+    which :func:`~xmux_sim.services.runtime_for` makes for the kind.
+    """
+
     data_dir: ClassVar[str | None] = None
     startup_timeout: ClassVar[float] = 60.0
-    metrics: ClassVar[tuple[str, str] | None] = None
-    """(port name, path) Prometheus scrapes, if the kind exposes metrics."""
 
-    def metrics_endpoint(self, service: Service) -> tuple[str, str] | None:
-        return self.metrics
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
 
     @property
     def info(self) -> KindInfo:

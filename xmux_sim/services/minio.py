@@ -25,9 +25,7 @@ API_PORT = 9000
 
 
 class MinioRuntime(ServiceRuntime):
-    kind = "minio"
     data_dir = DATA_DIR
-    metrics = ("api", "/minio/v2/metrics/cluster")
     startup_timeout = 90.0
 
     def credentials(self, service: Service) -> dict[str, str]:

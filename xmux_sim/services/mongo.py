@@ -28,7 +28,6 @@ USER_EXISTS = 51003
 
 
 class MongoRuntime(ServiceRuntime):
-    kind = "mongo"
     data_dir = "/var/lib/xmux/mongo"
     startup_timeout = 90.0
 
@@ -36,11 +35,6 @@ class MongoRuntime(ServiceRuntime):
         # Asked before anything of a run is created, so a stack it cannot run starts nothing.
         refuse_replica_set(service)
         return FLAVOUR_IMAGES.get(service.flavour or "secantusdb", "mongo")
-
-    def metrics_endpoint(self, service: Service) -> tuple[str, str] | None:
-        if service.flavour == "official":
-            return None
-        return ("metrics", "/debug/metrics" if service.flavour == "ferretdb" else "/metrics")
 
     def credentials(self, service: Service) -> dict[str, str]:
         return {

@@ -28,9 +28,7 @@ CLUSTER = "xmux"
 
 
 class NatsRuntime(ServiceRuntime):
-    kind = "nats"
     data_dir = DATA_DIR
-    metrics = ("metrics", "/metrics")
 
     def credentials(self, service: Service) -> dict[str, str]:
         return {"user": "xmux", "password": new_secret()}

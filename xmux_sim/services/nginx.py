@@ -23,31 +23,21 @@ from typing import Any
 from xmux_sim.services.base import Endpoint, PodPlan, ServiceRuntime, StackPlan
 from xmux_sim.services.http_probe import expect_ok
 from xmux_sim.services.tls import ca_file, new_run_pki
-from xmux_sim.topology.kinds import KINDS
+from xmux_sim.topology.kinds import KINDS, XMUS
 from xmux_sim.topology.model import Service
 
 HEALTH_BODY = "xmux-sim nginx ok"
 TLS_CERT = "/etc/nginx/tls/server.crt"
 TLS_KEY = "/etc/nginx/tls/server.key"
 
-# gRPC package prefix -> the XMUS kind serving it. AuthInternal (xmux.core.auth.v4) is
-# internal and deliberately not routed.
-GRPC_ROUTES: Mapping[str, str] = {
-    "xmux.core.user.v4.": "xmus-user",
-    "xmux.core.aaos.v4.": "xmus-aaos",
-    "xmux.forum.v4.": "xmus-forum",
-    "xmux.lost_found.v4.": "xmus-lost-found",
-    "xmux.core.oss.v4.": "xmus-oss",
-    "xmux.xia.v4.": "xmus-xia",
-}
+# gRPC package prefix -> the XMUS kind serving it, as each kind declares.
+GRPC_ROUTES: Mapping[str, str] = {prefix: kind for kind, x in XMUS.items() for prefix in x.grpc}
 # Internal services inside a routed package: services ask them within the cluster, clients
 # must not (a 404 reaches a gRPC client as UNIMPLEMENTED, as for an unrouted package).
-INTERNAL_SERVICES = ("xmux.core.user.v4.UserInternal", "xmux.core.oss.v4.OSSInternal")
+INTERNAL_SERVICES: tuple[str, ...] = tuple(service for x in XMUS.values() for service in x.internal)
 # HTTP path -> (kind, container port name); "=" marks an exact match.
-REST_ROUTES: tuple[tuple[str, str, str], ...] = (
-    ("/v2/", "xmus-v2", "http"),
-    ("= /test", "xmus-v2", "http"),
-    ("/v4/oss/", "xmus-oss", "http"),
+REST_ROUTES: tuple[tuple[str, str, str], ...] = tuple(
+    (path, kind, "http") for kind, x in XMUS.items() for path in x.rest
 )
 
 
@@ -160,9 +150,6 @@ server {{
 
 
 class NginxRuntime(ServiceRuntime):
-    kind = "nginx"
-    metrics = ("metrics", "/metrics")
-
     def credentials(self, service: Service) -> dict[str, str]:
         return new_run_pki(service.name)
 

@@ -26,9 +26,7 @@ SYNC_LAG_BYTES = 1 << 20
 
 
 class PostgresRuntime(ServiceRuntime):
-    kind = "postgres"
     data_dir = "/var/lib/xmux/postgres"
-    metrics = ("metrics", "/metrics")
     # A standby clones the primary first, and the primary may wait for its peers after a disk loss.
     startup_timeout = 120.0
 

@@ -8,25 +8,22 @@ import yaml
 
 from xmux_sim.services.base import Endpoint, PodPlan, ServiceRuntime, StackPlan
 from xmux_sim.services.http_probe import expect_ok
+from xmux_sim.topology.kinds import KINDS
 
 
 class PrometheusRuntime(ServiceRuntime):
-    kind = "prometheus"
     data_dir = "/var/lib/xmux/prometheus"
-    metrics = ("http", "/metrics")
 
     def files(self, pod: PodPlan, credentials: Mapping[str, str], plan: StackPlan) -> dict[str, bytes]:
-        from xmux_sim.services.registry import runtime_for
-
         interval = str(pod.service.config["scrape_interval"])
         jobs = []
         for svc in plan.stack.services.values():
-            runtime = runtime_for(svc.kind)
-            endpoint = runtime.metrics_endpoint(svc)
+            kind = KINDS[svc.kind]
+            endpoint = kind.metrics_of(svc.flavour)
             if endpoint is None:
                 continue
             port_name, path = endpoint
-            port = runtime.info.ports[port_name]
+            port = kind.ports[port_name]
             targets = [
                 {
                     "targets": [f"{p.ip}:{port}"],

@@ -1,26 +1,19 @@
-"""Service kind name -> runtime."""
+"""Service kind name -> its runtime, as the kind's declaration names it."""
 
 from __future__ import annotations
 
+import importlib
 from functools import cache
 
 from xmux_sim.services.base import ServiceRuntime
+from xmux_sim.topology.kinds import KINDS
 
 
 @cache
 def runtime_for(kind: str) -> ServiceRuntime:
-    from xmux_sim.services.minio import MinioRuntime
-    from xmux_sim.services.mongo import MongoRuntime
-    from xmux_sim.services.nats import NatsRuntime
-    from xmux_sim.services.nginx import NginxRuntime
-    from xmux_sim.services.postgres import PostgresRuntime
-    from xmux_sim.services.prometheus import PrometheusRuntime
-    from xmux_sim.services.xmus import xmus_runtime
-
-    runtimes: dict[str, type[ServiceRuntime]] = {
-        r.kind: r
-        for r in (PostgresRuntime, MongoRuntime, NatsRuntime, MinioRuntime, PrometheusRuntime, NginxRuntime)
-    }
-    if kind in runtimes:
-        return runtimes[kind]()
-    return xmus_runtime(kind)
+    module, _, name = KINDS[kind].runtime.partition(":")
+    # Imported by name: a kind's runtime module loads its client library only when needed.
+    cls = getattr(importlib.import_module(module), name)
+    if not (isinstance(cls, type) and issubclass(cls, ServiceRuntime)):
+        raise TypeError(f"service kind {kind}: {KINDS[kind].runtime} is not a ServiceRuntime")
+    return cls(kind)

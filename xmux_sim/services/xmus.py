@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Mapping
-from functools import cache
 from string import Template
 from typing import Any
 
@@ -23,23 +22,10 @@ import grpc
 
 from xmux_sim.errors import XmuxSimError
 from xmux_sim.services.base import Endpoint, PodPlan, ProbeFailed, ServiceRuntime, StackPlan, new_secret
-from xmux_sim.topology.kinds import KINDS, XMUS_SERVICES
+from xmux_sim.topology.kinds import KINDS
 from xmux_sim.topology.model import Service
 from xmux_sim.xmus import bundle
 
-# What each service connects to, beyond the auth service that all but auth and the notifier ask.
-NEEDS: Mapping[str, tuple[str, ...]] = {
-    "auth": ("postgres",),
-    "user": ("postgres",),
-    "aaos": ("mongo",),
-    "forum": ("postgres", "nats"),
-    "notifier": ("postgres", "nats"),
-    "lost_found": ("mongo",),
-    "oss": ("minio",),
-    "v2": ("postgres",),
-    "xia": (),
-}
-ASKS_AUTH = frozenset(NEEDS) - {"auth", "notifier"}
 # The real forum is a Spring Boot service (grpc-spring-boot-starter): its AUTH_ENDPOINT needs a
 # scheme and may list every replica; the others are grpc-go (Kratos), which takes one host:port.
 STATIC_TARGET_SERVICES = frozenset({"forum"})
@@ -114,9 +100,18 @@ def auth_environment(service_name: str, auth: list[PodPlan]) -> dict[str, str]:
 
 
 class XmusRuntime(ServiceRuntime):
-    service_name: str = ""
     startup_timeout = 120.0  # the first replica may load seed data (10,000 students: seconds)
-    metrics = ("metrics", "/metrics")
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        declared = self.info.xmus
+        if declared is None:
+            raise TypeError(f"service kind {kind} is not an XMUS service")
+        self.service = declared
+
+    @property
+    def service_name(self) -> str:
+        return self.service.serves
 
     def command(self, pod: PodPlan) -> list[str] | None:
         # A swapped-in image keeps its own command.
@@ -137,10 +132,10 @@ class XmusRuntime(ServiceRuntime):
         if "http" in self.info.ports:
             env["XMUS_HTTP_PORT"] = str(self.info.ports["http"])
         who = pod.service.name
-        for kind in NEEDS[self.service_name]:
+        for kind in self.service.needs:
             svc, peer, creds = _require(plan, kind, who)
             env.update(backing_environment(kind, svc, peer, creds))
-        if self.service_name in ASKS_AUTH:
+        if self.service.asks_auth:
             auth = [
                 p for s in plan.stack.services.values() if s.kind == "xmus-auth" for p in plan.pods_of(s.name)
             ]
@@ -211,22 +206,3 @@ def health_check(address: str, timeout: float = 2.0) -> None:
             raise ProbeFailed(f"health check of {address}: {exc.code().name}") from None
     if reply.status != health_pb2.HealthCheckResponse.SERVING:
         raise ProbeFailed(f"{address} is {health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)}")
-
-
-RUNTIMES: Mapping[str, type[XmusRuntime]] = {
-    "xmus-notifier": NotifierRuntime,
-    "xmus-user": UserRuntime,
-    "xmus-xia": XiaRuntime,
-}
-
-
-@cache
-def xmus_runtime(kind: str) -> XmusRuntime:
-    if kind not in XMUS_SERVICES:
-        raise KeyError(kind)
-    base = RUNTIMES.get(kind, XmusRuntime)
-    cls = type(
-        f"XmusRuntime_{XMUS_SERVICES[kind]}", (base,), {"kind": kind, "service_name": XMUS_SERVICES[kind]}
-    )
-    runtime: XmusRuntime = cls()
-    return runtime

@@ -1,7 +1,10 @@
-"""Static facts about each service kind that the stack file may name.
+"""Every service kind a stack file may name, declared once: its static facts and its runtime.
 
 Kept free of runtime code so validation (and the topology package) needs no client
-library and no Docker: how a kind is started and probed lives in ``xmux_sim.services``.
+library and no Docker. ``runtime`` names the class in ``xmux_sim.services`` that says how
+the kind is configured, started and probed (:func:`xmux_sim.services.runtime_for`); for
+the XMUS stand-ins, ``xmus`` says what the service process is, what it connects to and
+what nginx routes to it. Adding a kind is an entry here and its runtime class.
 """
 
 from __future__ import annotations
@@ -9,6 +12,27 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+
+@dataclass(frozen=True)
+class XmusService:
+    """What one XMUS stand-in service is to the stack."""
+
+    serves: str
+    """The service the xmus image is started with (``python3 xmus.pyz SERVES``)."""
+    needs: tuple[str, ...]
+    """Kinds of backing service it connects to."""
+    asks_auth: bool = True
+    """It authenticates callers through the auth service (AuthInternal)."""
+    grpc: tuple[str, ...] = ()
+    """gRPC package prefixes nginx routes to it (``xmux.forum.v4.``)."""
+    rest: tuple[str, ...] = ()
+    """HTTP paths nginx routes to its http port (``/v2/``; ``= /test`` is an exact match)."""
+    internal: tuple[str, ...] = ()
+    """Services inside its routed packages that only other services call: nginx routes them nowhere."""
+    config: Mapping[str, Any] = field(default_factory=dict)
+    """Config keys of its own, with their defaults (besides those every XMUS kind has)."""
+    runtime: str = "xmux_sim.services.xmus:XmusRuntime"
 
 
 @dataclass(frozen=True)
@@ -26,6 +50,16 @@ class KindInfo:
     """Alternative implementations; the first is the default."""
     max_replicas: int = 1
     """What the runtime supports today; replication arrives kind by kind."""
+    runtime: str = ""
+    """The runtime class, as ``module:Class``."""
+    metrics: tuple[str, str] | None = None
+    """(port name, path) Prometheus scrapes, if the kind exposes metrics."""
+    flavour_metrics: Mapping[str, tuple[str, str] | None] = field(default_factory=dict)
+    """Where flavours differ in what they expose: flavour -> (port name, path) or None."""
+    xmus: XmusService | None = None
+
+    def metrics_of(self, flavour: str | None) -> tuple[str, str] | None:
+        return self.flavour_metrics.get(flavour or "", self.metrics)
 
 
 KINDS: Mapping[str, KindInfo] = {
@@ -45,6 +79,8 @@ KINDS: Mapping[str, KindInfo] = {
             "fsync": True,
         },
         max_replicas=5,
+        runtime="xmux_sim.services.postgres:PostgresRuntime",
+        metrics=("metrics", "/metrics"),
     ),
     "mongo": KindInfo(
         name="mongo",
@@ -55,6 +91,10 @@ KINDS: Mapping[str, KindInfo] = {
         flavours=("secantusdb", "ferretdb", "official"),
         # A replica set needs the official image; the stand-ins refuse replicas > 1 at start.
         max_replicas=3,
+        runtime="xmux_sim.services.mongo:MongoRuntime",
+        metrics=("metrics", "/metrics"),
+        # The official image has no exporter; FerretDB serves its own at a path of its own.
+        flavour_metrics={"official": None, "ferretdb": ("metrics", "/debug/metrics")},
     ),
     "nats": KindInfo(
         name="nats",
@@ -64,6 +104,8 @@ KINDS: Mapping[str, KindInfo] = {
         # sync: JetStream's sync_interval ("always" fsyncs every write; "default" leaves it to NATS).
         config={"jetstream": True, "sync": "default"},
         max_replicas=5,
+        runtime="xmux_sim.services.nats:NatsRuntime",
+        metrics=("metrics", "/metrics"),
     ),
     "minio": KindInfo(
         name="minio",
@@ -73,6 +115,8 @@ KINDS: Mapping[str, KindInfo] = {
         # parity: erasure-code parity drives per set (0 = MinIO's default for the drive count).
         config={"bucket": "xmux", "parity": 0},
         max_replicas=16,
+        runtime="xmux_sim.services.minio:MinioRuntime",
+        metrics=("api", "/minio/v2/metrics/cluster"),
     ),
     "prometheus": KindInfo(
         name="prometheus",
@@ -80,6 +124,8 @@ KINDS: Mapping[str, KindInfo] = {
         ports={"http": 9090},
         published=("http",),
         config={"scrape_interval": "2s"},
+        runtime="xmux_sim.services.prometheus:PrometheusRuntime",
+        metrics=("http", "/metrics"),
     ),
     "nginx": KindInfo(
         name="nginx",
@@ -98,6 +144,8 @@ KINDS: Mapping[str, KindInfo] = {
             "next_upstream_tries": 3,
             "next_upstream_timeout": "10s",
         },
+        runtime="xmux_sim.services.nginx:NginxRuntime",
+        metrics=("metrics", "/metrics"),
     ),
 }
 
@@ -105,29 +153,54 @@ KINDS: Mapping[str, KindInfo] = {
 # ----- XMUS stand-in services ----------------------------------------------------------
 # One image for all of them (the service is chosen by the command); each kind may run
 # several replicas, which nginx balances. `env` is passed to the container as is (for a
-# real image swapped in with `image:`); `probe: tcp` accepts an image without gRPC health.
+# real image swapped in with `image:` or `build:`); `probe: tcp` accepts an image without
+# gRPC health.
 XMUS_MAX_REPLICAS = 5
 XMUS_CONFIG: Mapping[str, Any] = {"seed": 1, "size": "small", "env": {}, "probe": "health"}
-XMUS_SERVICES: Mapping[str, str] = {
-    "xmus-auth": "auth",
-    "xmus-user": "user",
-    "xmus-aaos": "aaos",
-    "xmus-forum": "forum",
-    "xmus-notifier": "notifier",
-    "xmus-lost-found": "lost_found",
-    "xmus-oss": "oss",
-    "xmus-v2": "v2",
-    "xmus-xia": "xia",
+XMUS: Mapping[str, XmusService] = {
+    "xmus-auth": XmusService("auth", ("postgres",), asks_auth=False),
+    # It signs custom tokens with a key made per run.
+    "xmus-user": XmusService(
+        "user",
+        ("postgres",),
+        grpc=("xmux.core.user.v4.",),
+        internal=("xmux.core.user.v4.UserInternal",),
+        runtime="xmux_sim.services.xmus:UserRuntime",
+    ),
+    "xmus-aaos": XmusService("aaos", ("mongo",), grpc=("xmux.core.aaos.v4.",)),
+    "xmus-forum": XmusService("forum", ("postgres", "nats"), grpc=("xmux.forum.v4.",)),
+    # It serves no caller: it consumes forum events. JetStream redelivers an unacknowledged
+    # event after ack_wait seconds; ack_delay_ms holds each acknowledgement back (tests
+    # restart the notifier inside that window).
+    "xmus-notifier": XmusService(
+        "notifier",
+        ("postgres", "nats"),
+        asks_auth=False,
+        config={"ack_wait": 10, "ack_delay_ms": 0},
+        runtime="xmux_sim.services.xmus:NotifierRuntime",
+    ),
+    "xmus-lost-found": XmusService("lost_found", ("mongo",), grpc=("xmux.lost_found.v4.",)),
+    "xmus-oss": XmusService(
+        "oss",
+        ("minio",),
+        grpc=("xmux.core.oss.v4.",),
+        rest=("/v4/oss/",),
+        internal=("xmux.core.oss.v4.OSSInternal",),
+    ),
+    "xmus-v2": XmusService("v2", ("postgres",), rest=("/v2/", "= /test")),
+    # The chat assistant: chunk_delay_ms between the pieces of a streamed reply (a long-lived
+    # stream, as a model's).
+    "xmus-xia": XmusService(
+        "xia",
+        (),
+        grpc=("xmux.xia.v4.",),
+        config={"chunk_delay_ms": 50},
+        runtime="xmux_sim.services.xmus:XiaRuntime",
+    ),
 }
+"""AuthInternal (xmux.core.auth.v4) is internal: no route leads to the auth service."""
+XMUS_SERVICES: Mapping[str, str] = {kind: x.serves for kind, x in XMUS.items()}
 """Kind -> the service name the xmus image is started with."""
-_XMUS_HTTP = {"xmus-oss", "xmus-v2"}
-_XMUS_EXTRA_CONFIG: Mapping[str, Mapping[str, Any]] = {
-    # Seconds: JetStream redelivers an unacknowledged event after ack_wait; ack_delay_ms
-    # holds each acknowledgement back (tests restart the notifier inside that window).
-    "xmus-notifier": {"ack_wait": 10, "ack_delay_ms": 0},
-    # Milliseconds between the pieces of a streamed Xia reply (a long-lived stream, as a model's).
-    "xmus-xia": {"chunk_delay_ms": 50},
-}
 
 KINDS = {
     **KINDS,
@@ -135,11 +208,15 @@ KINDS = {
         kind: KindInfo(
             name=kind,
             image="xmus",
-            ports={"grpc": 9000, "metrics": 9100, **({"http": 8000} if kind in _XMUS_HTTP else {})},
+            # A REST service has an http port too.
+            ports={"grpc": 9000, "metrics": 9100, **({"http": 8000} if x.rest else {})},
             published=("grpc",),
-            config={**XMUS_CONFIG, **_XMUS_EXTRA_CONFIG.get(kind, {})},
+            config={**XMUS_CONFIG, **x.config},
             max_replicas=XMUS_MAX_REPLICAS,
+            runtime=x.runtime,
+            metrics=("metrics", "/metrics"),
+            xmus=x,
         )
-        for kind in XMUS_SERVICES
+        for kind, x in XMUS.items()
     },
 }

@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from xmux_sim.errors import StackFileError
+from xmux_sim.params import TEXT, ParamType, float_at_least, int_at_least, shown
+
+T = TypeVar("T")
 
 KeyPath = tuple[str | int, ...]
 
@@ -119,7 +122,7 @@ class Reader:
         if value is None and optional:
             return {}
         if not isinstance(value, Mapping):
-            raise self.doc.error(path, f"expected a mapping, got {_kind(value)}")
+            raise self.doc.error(path, f"expected a mapping, got {shown(value)}")
         allowed_set = set(allowed)
         for key in value:
             if key not in allowed_set:
@@ -136,7 +139,7 @@ class Reader:
         if value is None and optional:
             return []
         if not isinstance(value, list):
-            raise self.doc.error(path, f"expected a list, got {_kind(value)}")
+            raise self.doc.error(path, f"expected a list, got {shown(value)}")
         return value
 
     def string(self, path: KeyPath, default: str | None = None, choices: Iterable[str] | None = None) -> str:
@@ -145,13 +148,12 @@ class Reader:
             if default is None:
                 raise self.doc.error(path, "missing; expected a string")
             return default
-        if not isinstance(value, str) or not value:
-            raise self.doc.error(path, f"expected a non-empty string, got {_kind(value)}")
+        text = self.read(path, TEXT)
         if choices is not None:
             options = list(choices)
-            if value not in options:
-                raise self.doc.error(path, f"{value!r} is not one of: {', '.join(options)}")
-        return value
+            if text not in options:
+                raise self.doc.error(path, f"{text!r} is not one of: {', '.join(options)}")
+        return text
 
     def integer(
         self,
@@ -160,45 +162,30 @@ class Reader:
         minimum: int | None = None,
         maximum: int | None = None,
     ) -> int:
-        value = self.raw(path)
-        if value is None:
+        if self.raw(path) is None:
             if default is None:
                 raise self.doc.error(path, "missing; expected a whole number")
             return default
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.doc.error(path, f"expected a whole number, got {_kind(value)}")
-        if minimum is not None and value < minimum:
-            raise self.doc.error(path, f"{value} is below the minimum {minimum}")
-        if maximum is not None and value > maximum:
-            raise self.doc.error(path, f"{value} is above the maximum {maximum}")
-        return value
+        return self.read(path, int_at_least(minimum, maximum))
 
     def number(self, path: KeyPath, default: float | None = None, minimum: float | None = None) -> float:
-        value = self.raw(path)
-        if value is None:
+        if self.raw(path) is None:
             if default is None:
                 raise self.doc.error(path, "missing; expected a number")
             return default
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.doc.error(path, f"expected a number, got {_kind(value)}")
-        if minimum is not None and value < minimum:
-            raise self.doc.error(path, f"{value} is below the minimum {minimum}")
-        return float(value)
+        return self.read(path, float_at_least(minimum))
 
     def boolean(self, path: KeyPath, default: bool) -> bool:
         value = self.raw(path)
         if value is None:
             return default
         if not isinstance(value, bool):
-            raise self.doc.error(path, f"expected true or false, got {_kind(value)}")
+            raise self.doc.error(path, f"expected true or false, got {shown(value)}")
         return value
 
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return f"{type(value).__name__} {value!r}"
+    def read(self, path: KeyPath, kind: ParamType[T]) -> T:
+        """The value at ``path`` read as ``kind``; a bad one is an error at its line."""
+        try:
+            return kind.read(self.raw(path))
+        except ValueError as exc:
+            raise self.doc.error(path, str(exc)) from None

@@ -70,8 +70,8 @@ class _ApiClient(WorkloadClient):
 class ApiBurst(_ApiClient):
     """One operation = the five app-start calls at once; ok when all five answer."""
 
+    kind = "api-burst"
     op = "read"
-    writes = False
 
     def setup(self) -> None:
         super().setup()
@@ -94,6 +94,8 @@ class ApiBurst(_ApiClient):
 
 class ForumPost(_ApiClient):
     """CreatePost with a unique body on a seeded thread; the final read looks for the bodies."""
+
+    kind = "forum-post"
 
     def setup(self) -> None:
         super().setup()

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from xmux_sim.history import Recorder
+from xmux_sim.registry import Registry, subclasses
 from xmux_sim.scenario.model import ClientSpec
 from xmux_sim.services.base import Endpoint
 from xmux_sim.topology.model import Stack
@@ -52,10 +53,14 @@ class Indeterminate(Exception):
 
 
 class WorkloadClient:
-    """A kind implements connect and attempt; setup, close and final_read as it needs."""
+    """A kind implements connect and attempt; setup, close and final_read as it needs.
 
+    ``kind`` names the client kind a subclass carries out (declared in
+    :data:`~xmux_sim.scenario.kinds.CLIENT_KINDS`); :data:`CLIENTS` finds it by that name.
+    """
+
+    kind: ClassVar[str]
     op: ClassVar[str] = "write"
-    writes: ClassVar[bool] = True
     service_replicas: int = 1
     """Replicas of the client's service in the stack (the runner sets it): what "replicated" means."""
 
@@ -177,3 +182,9 @@ def _cause(exc: BaseException) -> BaseException | str:
     inner = exc.__cause__ or exc
     text = str(inner).strip().splitlines()[0] if str(inner).strip() else ""
     return f"{type(inner).__name__}: {text[:200]}" if text else type(inner).__name__
+
+
+CLIENTS: Registry[type[WorkloadClient]] = Registry(
+    "workload client", ["xmux_sim.workload"], subclasses(WorkloadClient, "kind"), lambda cls: (cls.kind,)
+)
+"""Client kind -> the class that carries it out."""

@@ -45,6 +45,8 @@ def _ident(name: str) -> str:
 
 
 class SqlInsert(WorkloadClient):
+    kind = "sql-insert"
+
     def _connect(self, autocommit: bool = True) -> psycopg.Connection[Any]:
         t = self.spec.timeout
         # tcp_user_timeout: a black-holed server fails the request after `timeout`, instead of
@@ -108,6 +110,8 @@ def _break_socket(conn: psycopg.Connection[Any]) -> None:
 
 
 class MongoInsert(WorkloadClient):
+    kind = "mongo-insert"
+
     def _client(self) -> pymongo.MongoClient[dict[str, Any]]:
         ms = int(self.spec.timeout * 1000)
         return pymongo.MongoClient(
@@ -167,6 +171,7 @@ class _Loop:
 
 
 class JetStreamPublish(WorkloadClient):
+    kind = "jetstream-publish"
     op = "publish"
 
     @property
@@ -268,6 +273,7 @@ def payload(key: str, size: int) -> bytes:
 
 
 class MinioPut(WorkloadClient):
+    kind = "minio-put"
     op = "put"
 
     def _client(self) -> Minio:
@@ -330,8 +336,8 @@ class MinioPut(WorkloadClient):
 
 
 class HttpGet(WorkloadClient):
+    kind = "http-get"
     op = "read"
-    writes = False
 
     def connect(self) -> Any:
         port = str(self.params.get("port") or "http")

@@ -16,6 +16,7 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from typing import Any
 
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 """Every seeded timestamp of user activity lies in the 180 days after this instant."""
@@ -220,7 +221,7 @@ def devices(seed: int, size: str) -> tuple[Device, ...]:
 
 
 @cache
-def items(seed: int, size: str) -> tuple[dict[str, object], ...]:
+def items(seed: int, size: str) -> tuple[dict[str, Any], ...]:
     """Lost-and-found documents of collection ``items``, in the real service's shape.
 
     ``_id`` is a 24-hex-character ObjectId string here (the service stores an ObjectId),
@@ -270,7 +271,7 @@ def objects(seed: int, size: str) -> tuple[tuple[str, bytes, str], ...]:
 
 
 @cache
-def news(seed: int, size: str) -> tuple[dict[str, object], ...]:
+def news(seed: int, size: str) -> tuple[dict[str, Any], ...]:
     r = rng(seed, "news")
     out = []
     for i in range(SIZES[size].news):

@@ -99,6 +99,7 @@ class LostAndFound(lost_found_pb2_grpc.LostAndFoundServicer):
         d = self.items.find_one({"_id": ObjectId(request.id)})
         if d is None:
             context.abort(grpc.StatusCode.NOT_FOUND, "item not found")
+        assert d is not None  # abort raised
         return lost_found_pb2.LostAndFoundDetail(
             uid=d["uid"],
             type=d["type"],

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import docker
 import docker.errors
 from docker.models.containers import Container
+
+from xmux_sim.providers.docker import labels
 
 
 def engine_address() -> str:
@@ -44,3 +47,26 @@ def list_containers(
         except docker.errors.NotFound:
             continue
     return found
+
+
+_CGROUP_CPU = Path("/sys/fs/cgroup/cpuacct/docker")
+
+
+def cpu_seconds(client: docker.DockerClient, run_id: str) -> dict[str, float]:
+    """CPU seconds each running container of the run has used, by container id.
+
+    From the cgroup's counter where this host exposes it (cheap), else from the engine's stats.
+    """
+    used: dict[str, float] = {}
+    for c in client.containers.list(filters={"label": f"{labels.RUN}={run_id}"}, sparse=True):
+        try:
+            used[c.id] = int((_CGROUP_CPU / c.id / "cpuacct.usage").read_text()) / 1e9
+            continue
+        except (OSError, ValueError):
+            pass
+        try:
+            stats = client.api.stats(c.id, stream=False, one_shot=True)
+        except docker.errors.NotFound:
+            continue  # gone meanwhile (a fault's helper)
+        used[c.id] = int(stats.get("cpu_stats", {}).get("cpu_usage", {}).get("total_usage", 0)) / 1e9
+    return used

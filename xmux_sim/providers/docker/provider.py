@@ -11,10 +11,11 @@ import json
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
+from types import TracebackType
 from typing import Any
 
 import docker
@@ -22,22 +23,21 @@ import docker.errors
 from docker.models.containers import Container
 
 from xmux_sim.errors import ImageMissing, StartupFailed, XmuxSimError
-from xmux_sim.faults.base import Timeline
-from xmux_sim.images.builder import ImageBuilder
-from xmux_sim.images.stack_builds import build_stack_images
+from xmux_sim.providers.base import NodeStatus, Progress, RunStatus
 from xmux_sim.providers.docker import labels
-from xmux_sim.providers.docker.engine import connect, list_containers
+from xmux_sim.providers.docker.engine import connect, cpu_seconds, list_containers
 from xmux_sim.providers.docker.faults import DockerFaults
 from xmux_sim.providers.docker.faults import ledger as fault_ledger
+from xmux_sim.providers.docker.images import ImageBuilder
 from xmux_sim.providers.docker.pods import Pod, PodSpec, start_pod
 from xmux_sim.providers.docker.ports import check_free, host_ports
 from xmux_sim.providers.docker.reaper import ReaperHandle
 from xmux_sim.providers.docker.routers import learned_routes, sessions, start_router, wait_established
+from xmux_sim.providers.docker.stack_builds import build_stack_images
 from xmux_sim.services.base import Endpoint, PodPlan, ProbeFailed, StackPlan
 from xmux_sim.services.registry import runtime_for
+from xmux_sim.timeline import Timeline
 from xmux_sim.topology.model import Service, Stack
-
-Progress = Callable[[str], None]
 
 UNDERLAY = "underlay"
 
@@ -61,6 +61,11 @@ class DockerRun:
     stack: Stack | None = None
     relays: list[str] = field(default_factory=list)
     """Relay containers this handle started (removed by `remove_relays`, or with the run)."""
+    _routers: dict[str, Container] = field(default_factory=dict, repr=False)
+
+    @property
+    def client(self) -> docker.DockerClient:
+        return self.provider.client
 
     def endpoint(self, service: str, replica: int = 0) -> Endpoint:
         try:
@@ -70,9 +75,27 @@ class DockerRun:
                 f"run {self.run_id} has no {service}-{replica}; services: {', '.join(sorted(self.endpoints))}"
             ) from None
 
-    def exec(self, service: str, cmd: list[str], replica: int = 0) -> tuple[int, str]:
-        container = self.provider.app_container(self.run_id, service, replica)
-        result = container.exec_run(cmd, demux=False)
+    # ----- containers (docker-specific: tests and benchmarks of this provider use them) --------
+
+    def app(self, service: str, replica: int = 0) -> Container:
+        return self.provider.app_container(self.run_id, service, replica)
+
+    def holder(self, pod: str) -> Container:
+        """The container that owns a pod's network namespace (``pod`` as SERVICE-REPLICA)."""
+        return self.client.containers.get(f"xmux-{self.run_id}-{pod}")
+
+    def router(self, node: str) -> Container:
+        if node not in self._routers:
+            try:
+                self._routers[node] = self.client.containers.get(f"xmux-{self.run_id}-router-{node}")
+            except docker.errors.NotFound:
+                raise XmuxSimError(f"run {self.run_id} has no router on {node!r}") from None
+        return self._routers[node]
+
+    # ----- the Run protocol -----------------------------------------------------------------
+
+    def exec(self, service: str, cmd: Sequence[str], replica: int = 0) -> tuple[int, str]:
+        result = self.app(service, replica).exec_run(list(cmd), demux=False)
         return int(result.exit_code), (result.output or b"").decode(errors="replace")
 
     def relay(self, service: str, node: str, replica: int = 0, timeout_s: float = 5.0) -> Endpoint:
@@ -80,7 +103,7 @@ class DockerRun:
         from xmux_sim.providers.docker.relays import start_relay
 
         endpoint, name = start_relay(
-            self.provider.client, self.run_id, self.endpoint(service, replica), node, timeout_s
+            self.client, self.run_id, self.endpoint(service, replica), node, timeout_s
         )
         self.relays.append(name)
         return endpoint
@@ -89,12 +112,28 @@ class DockerRun:
         """Remove the relays this handle started: a scenario on an attached stack leaves none."""
         for name in self.relays:
             with suppress(docker.errors.NotFound, docker.errors.APIError):
-                self.provider.client.containers.get(name).remove(force=True)
+                self.client.containers.get(name).remove(force=True)
         self.relays.clear()
 
     def faults(self, timeline: Timeline | None = None) -> DockerFaults:
         """Inject, list and heal this run's faults (on `timeline`, when given)."""
-        return DockerFaults(self.provider.client, self.run_id, timeline)
+        return DockerFaults(self.client, self.run_id, timeline)
+
+    def status(self) -> RunStatus:
+        return self.provider.status(self.run_id)
+
+    def learned_routes(self, node: str) -> frozenset[str]:
+        return learned_routes(self.router(node))
+
+    def bgp_sessions(self, node: str) -> dict[str, str]:
+        return sessions(self.router(node))
+
+    def cpu_usage(self) -> dict[str, float]:
+        return cpu_seconds(self.client, self.run_id)
+
+    def environment(self, service: str, replica: int = 0) -> dict[str, str]:
+        env = self.app(service, replica).attrs["Config"]["Env"] or []
+        return dict(e.split("=", 1) for e in env if "=" in e)
 
     def down(self) -> None:
         self.provider.down(self.run_id)
@@ -111,11 +150,15 @@ class DockerRun:
     def __enter__(self) -> DockerRun:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.down()
 
 
 class DockerProvider:
+    name = "docker"
+
     def __init__(self, client: docker.DockerClient | None = None, progress: Progress | None = None) -> None:
         self.client = client or connect()
         self.progress: Progress = progress or (lambda _line: None)
@@ -385,7 +428,7 @@ class DockerProvider:
             run.endpoints.setdefault(holder.labels[labels.SERVICE], []).append(_endpoint_of(holder))
         return run
 
-    def status(self, run_id: str | None = None) -> dict[str, Any]:
+    def status(self, run_id: str | None = None) -> RunStatus:
         run_id = self.resolve_run(run_id)
         containers = self._containers(run_id)
         apps = {
@@ -451,8 +494,8 @@ class DockerProvider:
 
     def _nodes_status(
         self, run_id: str, containers: list[Container], pods: list[dict[str, Any]]
-    ) -> dict[str, Any]:
-        nodes: dict[str, Any] = {}
+    ) -> dict[str, NodeStatus]:
+        nodes: dict[str, NodeStatus] = {}
         for net in self.client.networks.list(filters={"label": f"{labels.RUN}={run_id}"}):
             name = net.attrs["Labels"].get(labels.NODE)
             if name and name != UNDERLAY:
@@ -566,14 +609,3 @@ def _seconds_since(docker_time: str) -> float:
     except ValueError:
         return 1e9
     return time.time() - t.timestamp()
-
-
-@contextmanager
-def stack_up(stack: Stack, progress: Progress | None = None) -> Iterator[DockerRun]:
-    """Bring a stack up for the duration of a with-block; always taken down after."""
-    provider = DockerProvider(progress=progress)
-    run = provider.up(stack)
-    try:
-        yield run
-    finally:
-        run.down()

@@ -18,9 +18,9 @@ import docker
 from docker.models.containers import Container
 
 from xmux_sim.errors import StartupFailed
-from xmux_sim.images.builder import ImageBuilder
 from xmux_sim.providers.docker import labels
 from xmux_sim.providers.docker.faults.targets import RunTargets
+from xmux_sim.providers.docker.images import ImageBuilder
 from xmux_sim.providers.docker.ports import free_port, host_ports
 from xmux_sim.services.base import Endpoint
 

@@ -1,36 +1,32 @@
-"""Fault primitives of the docker provider, and the ledger that lets any process heal them."""
+"""Fault primitives of the docker provider, and the ledger that lets any process heal them.
+
+Each module here implements some fault kinds: a :class:`DockerFault` subclass names the
+kinds it carries out in ``implements``, and :data:`DOCKER_FAULTS` finds it by them.
+"""
 
 from __future__ import annotations
 
 import docker
 
-from xmux_sim.faults.base import FaultError, Timeline
+from xmux_sim.faults.base import ActiveFault, FaultError
+from xmux_sim.faults.kind import FAULT_KINDS
 from xmux_sim.faults.spec import FaultSpec, FaultSpecError
 from xmux_sim.providers.docker.faults import ledger
 from xmux_sim.providers.docker.faults.core import DockerFault
-from xmux_sim.providers.docker.faults.ledger import LedgerEntry
-from xmux_sim.providers.docker.faults.netfilter import Loss, Partition
-from xmux_sim.providers.docker.faults.nodes import Bandwidth, DropNode
-from xmux_sim.providers.docker.faults.pods import PodLifecycle, WipeVolume
 from xmux_sim.providers.docker.faults.targets import RunTargets
-from xmux_sim.providers.docker.faults.toxiproxy import Latency
+from xmux_sim.registry import Registry, subclasses
+from xmux_sim.timeline import Timeline
 
-FAULT_CLASSES: dict[str, type[DockerFault]] = {
-    "kill": PodLifecycle,
-    "stop": PodLifecycle,
-    "start": PodLifecycle,
-    "pause": PodLifecycle,
-    "unpause": PodLifecycle,
-    "wipe-volume": WipeVolume,
-    "drop-node": DropNode,
-    "bandwidth": Bandwidth,
-    "partition": Partition,
-    "loss": Loss,
-    "latency": Latency,
-    "jitter": Latency,
-}
+__all__ = ["DOCKER_FAULTS", "DockerFaults"]
 
-__all__ = ["DockerFaults", "FaultError", "LedgerEntry"]
+
+DOCKER_FAULTS: Registry[type[DockerFault]] = Registry(
+    "docker fault implementation",
+    [__name__],
+    # mypy objects to an abstract class as type[T]; only concrete subclasses are collected.
+    subclasses(DockerFault, "implements"),  # type: ignore[type-abstract]
+    lambda cls: cls.implements,
+)
 
 
 class DockerFaults:
@@ -41,20 +37,26 @@ class DockerFaults:
         self.run_id = run_id
         self.timeline = timeline
 
+    def _implementation(self, kind: str) -> type[DockerFault]:
+        cls = DOCKER_FAULTS.get(kind)
+        if cls is None:
+            raise FaultError(f"the docker provider cannot inject {kind} faults")
+        return cls
+
     def make(self, spec: FaultSpec) -> DockerFault:
         targets = RunTargets(self.client, self.run_id)
         self._check(spec, targets)
-        return FAULT_CLASSES[spec.kind](targets, spec, timeline=self.timeline)
+        return self._implementation(spec.kind)(targets, spec, timeline=self.timeline)
 
     def inject(self, spec: FaultSpec) -> DockerFault:
         fault = self.make(spec)
         fault.inject()
         return fault
 
-    def active(self) -> list[LedgerEntry]:
+    def active(self) -> list[ActiveFault]:
         return ledger.entries(self.client, self.run_id)
 
-    def heal(self, fault_id: str) -> LedgerEntry:
+    def heal(self, fault_id: str) -> ActiveFault:
         for entry in self.active():
             if entry.id == fault_id:
                 self._heal(entry)
@@ -62,7 +64,7 @@ class DockerFaults:
         ids = ", ".join(e.id for e in self.active()) or "none"
         raise FaultError(f"run {self.run_id} has no active fault {fault_id!r}; active: {ids}")
 
-    def heal_all(self) -> list[LedgerEntry]:
+    def heal_all(self) -> list[ActiveFault]:
         """Heal every active fault, newest first (a pod fault inside a power fault heals after it)."""
         entries = self.active()
         errors = []
@@ -75,31 +77,34 @@ class DockerFaults:
             raise FaultError("some faults could not be healed:\n  " + "\n  ".join(errors))
         return entries
 
-    def _heal(self, entry: LedgerEntry) -> None:
+    def _heal(self, entry: ActiveFault) -> None:
         targets = RunTargets(self.client, self.run_id)
-        fault = FAULT_CLASSES[entry.spec.kind](targets, entry.spec, entry.id, self.timeline)
+        fault = self._implementation(entry.spec.kind)(targets, entry.spec, entry.id, self.timeline)
         fault.state = entry.state
         fault.heal()
 
     def _check(self, spec: FaultSpec, targets: RunTargets) -> None:
         """Names in the spec against the live run (the CLI has no Stack object)."""
-        params = spec.params
+        info = FAULT_KINDS.get(spec.kind)
+        if info is None:
+            raise FaultError(FAULT_KINDS.unknown(spec.kind))
         try:
-            if "node" in params:
-                targets.node(params["node"])
-            if "pod" in params:
-                targets.pod(params["pod"])
-            if "service" in params:
-                targets.service_pods(params["service"])
-            for side in ("a", "b"):
-                for name in params.get(side, ()):
-                    if name not in targets.nodes and name not in targets.pods:
-                        raise FaultSpecError(
-                            side,
-                            f"no node or pod {name!r}; nodes: {', '.join(sorted(targets.nodes))}; "
-                            f"pods: {', '.join(sorted(targets.pods))}",
-                        )
-            if spec.kind == "partition" and set(params["a"]) & set(params["b"]):
-                raise FaultSpecError("b", "the two sides of a partition overlap")
+            for key, value in spec.params.items():
+                param = info.param(key)
+                target = param.type.target if param is not None else None
+                if target == "node":
+                    targets.node(value)
+                elif target == "pod":
+                    targets.pod(value)
+                elif target == "service":
+                    targets.service_pods(value)
+                elif target == "node or pod":
+                    for name in value:
+                        if name not in targets.nodes and name not in targets.pods:
+                            raise FaultSpecError(
+                                key,
+                                f"no node or pod {name!r}; nodes: {', '.join(sorted(targets.nodes))}; "
+                                f"pods: {', '.join(sorted(targets.pods))}",
+                            )
         except FaultSpecError as exc:
             raise FaultError(f"{spec.describe()}: {exc}") from None

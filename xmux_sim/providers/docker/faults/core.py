@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import docker.errors
 from docker.models.containers import Container
 
-from xmux_sim.faults.base import Fault, FaultError, State, Timeline
+from xmux_sim.faults.base import Fault, FaultError, State
 from xmux_sim.faults.spec import FaultSpec
 from xmux_sim.providers.docker import labels
 from xmux_sim.providers.docker.faults import ledger
 from xmux_sim.providers.docker.faults.targets import RunTargets
+from xmux_sim.timeline import Timeline
 
 
 class DockerFault(Fault):
+    implements: ClassVar[tuple[str, ...]]
+    """The fault kinds a subclass carries out (how DOCKER_FAULTS finds it)."""
+
     def __init__(
         self,
         targets: RunTargets,

@@ -11,32 +11,15 @@ from __future__ import annotations
 
 import json
 from contextlib import suppress
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import docker
 import docker.errors
 
+from xmux_sim.faults.base import ActiveFault
 from xmux_sim.faults.spec import FaultSpec
 from xmux_sim.providers.docker import labels
-
-
-@dataclass(frozen=True)
-class LedgerEntry:
-    id: str
-    spec: FaultSpec
-    state: dict[str, Any]
-    injected_at: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "kind": self.spec.kind,
-            "description": self.spec.describe(),
-            "params": {k: list(v) if isinstance(v, tuple) else v for k, v in self.spec.params.items()},
-            "injected_at": self.injected_at,
-        }
 
 
 def marker_name(run_id: str, fault_id: str) -> str:
@@ -76,7 +59,7 @@ def forget(client: docker.DockerClient, run_id: str, fault_id: str) -> None:
         client.containers.get(marker_name(run_id, fault_id)).remove(force=True)
 
 
-def entries(client: docker.DockerClient, run_id: str) -> list[LedgerEntry]:
+def entries(client: docker.DockerClient, run_id: str) -> list[ActiveFault]:
     """The run's active faults, oldest first."""
     # sparse: the labels are all we need, and a marker removed meanwhile does not fail the list.
     markers = client.containers.list(
@@ -86,7 +69,7 @@ def entries(client: docker.DockerClient, run_id: str) -> list[LedgerEntry]:
     for marker in markers:
         tags = marker.attrs.get("Labels") or {}
         found.append(
-            LedgerEntry(
+            ActiveFault(
                 id=tags[labels.FAULT],
                 spec=FaultSpec.from_json(tags[labels.FAULT_SPEC]),
                 state=json.loads(tags.get(labels.FAULT_STATE, "{}")),

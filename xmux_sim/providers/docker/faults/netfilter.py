@@ -73,6 +73,8 @@ class ChainFault(DockerFault):
 
 
 class Partition(ChainFault):
+    implements = ("partition",)
+
     def _places(self) -> list[dict[str, Any]]:
         both = self.spec.params["direction"] == "both"
         places = []
@@ -108,6 +110,8 @@ class Partition(ChainFault):
 
 
 class Loss(ChainFault):
+    implements = ("loss",)
+
     def _places(self) -> list[dict[str, Any]]:
         p = self.spec.params["percent"] / 100
         drop = f"-m statistic --mode random --probability {p:.4f} -j DROP"

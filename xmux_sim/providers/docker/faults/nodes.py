@@ -26,6 +26,8 @@ def _connected(router: Container, network: str) -> bool:
 
 
 class DropNode(DockerFault):
+    implements = ("drop-node",)
+
     def _prepare(self) -> State:
         node = self.targets.routed_node(self.spec.params["node"])
         assert node.router is not None  # routed_node guarantees it
@@ -92,6 +94,8 @@ def _dev_of(ip: str) -> str:
 
 class Bandwidth(DockerFault):
     """tbf on both of a node router's legs: underlay egress (leaving) and node egress (entering)."""
+
+    implements = ("bandwidth",)
 
     def _prepare(self) -> State:
         node = self.targets.routed_node(self.spec.params["node"])

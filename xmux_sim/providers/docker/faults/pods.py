@@ -17,6 +17,8 @@ STOPPED = ("exited", "created", "dead")
 class PodLifecycle(DockerFault):
     """kill / stop / start / pause / unpause. Heal undoes kill, stop and pause."""
 
+    implements = ("kill", "stop", "start", "pause", "unpause")
+
     def _prepare(self) -> State:
         pod = self.targets.pod(self.spec.params["pod"])
         status = status_of(pod.app)
@@ -66,6 +68,8 @@ class WipeVolume(DockerFault):
     swapping volumes it needs no re-creation of the app container (whose config files
     were copied in at start).
     """
+
+    implements = ("wipe-volume",)
 
     def _prepare(self) -> State:
         pod = self.targets.pod(self.spec.params["pod"])

@@ -21,10 +21,10 @@ from typing import Any
 import docker.errors
 
 from xmux_sim.faults.base import FaultError, State
-from xmux_sim.images.builder import ImageBuilder
 from xmux_sim.providers.docker.faults.core import DockerFault
 from xmux_sim.providers.docker.faults.netfilter import chain_name, install_chain, uninstall_chain
 from xmux_sim.providers.docker.faults.targets import run_in
+from xmux_sim.providers.docker.images import ImageBuilder
 
 API_READY_S = 10.0
 
@@ -35,6 +35,8 @@ def proxy_port(port: int) -> int:
 
 
 class Latency(DockerFault):
+    implements = ("latency", "jitter")
+
     def _prepare(self) -> State:
         params = self.spec.params
         pods = (

@@ -39,7 +39,7 @@ class ScenarioItem(pytest.Item):
         self.scenario = scenario
 
     def runtest(self) -> None:
-        from xmux_sim.scenario.runner import RunOptions, ScenarioRunner
+        from xmux_sim.experiment.runner import RunOptions, ScenarioRunner
 
         options = RunOptions(
             seed=self.config.getoption("--xmux-seed"),

@@ -1,6 +1,6 @@
 """Plays a fault schedule against a run: inject and heal on a timeline's clock, in a thread.
 
-Shared by the scenario runner and `xmux-sim load --during`. ``at`` counts from
+Shared by the experiment runner and `xmux-sim load --during`. ``at`` counts from
 ``origin`` on the timeline's clock (the workload's start). A fault that cannot go in
 stops the schedule and is reported in ``error``; a heal that fails at its time is
 retried by `stop`, which heals whatever is still in, newest first (faults nest: a
@@ -13,18 +13,19 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from xmux_sim.errors import XmuxSimError
-from xmux_sim.faults.base import Fault, FaultError, Timeline
+from xmux_sim.faults.base import Fault, FaultError
+from xmux_sim.providers.base import HasFaults
 from xmux_sim.scenario.model import TimedFault
+from xmux_sim.timeline import Timeline
 
 Say = Callable[[str], None]
 
 
 @dataclass
 class FaultPlayer:
-    run: Any
+    run: HasFaults
     schedule: list[TimedFault]
     timeline: Timeline
     horizon: float

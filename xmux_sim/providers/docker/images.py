@@ -1,4 +1,5 @@
-"""Builds the stack's images locally: no registry is needed.
+"""Builds the stack's images (catalogued in :mod:`xmux_sim.images`) on the Docker engine: no
+registry is needed.
 
 The base is ``debian:bookworm-slim`` when the engine has it or can pull it, otherwise a
 Debian root file system made with debootstrap from the machine's own apt source and
@@ -17,17 +18,15 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import docker
 import docker.errors
 
 from xmux_sim.errors import BuildFailed, ImageMissing
-from xmux_sim.images.catalogue import GoProgram, ImageSpec, build_order, catalogue
-
-Progress = Callable[[str], None]
+from xmux_sim.images.catalogue import GoProgram, ImageSpec, ImageState, build_order, catalogue
+from xmux_sim.providers.base import Progress
 
 UPSTREAM_BASE = "debian:bookworm-slim"
 MIN_GO = (1, 24)
@@ -37,16 +36,6 @@ def cache_dir() -> Path:
     root = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "xmux-sim"
     root.mkdir(parents=True, exist_ok=True)
     return root
-
-
-@dataclass(frozen=True)
-class ImageState:
-    name: str
-    tag: str
-    built: bool
-    size_mb: float | None
-    version: str | None
-    program: str
 
 
 class ImageBuilder:
@@ -94,9 +83,9 @@ class ImageBuilder:
 
     # ----- building -----------------------------------------------------------------------
 
-    def build(self, names: list[str] | None = None, rebuild: bool = False) -> list[str]:
+    def build(self, names: Sequence[str] | None = None, rebuild: bool = False) -> list[str]:
         """Build the named images (default: all) and their parents when missing; return what was built."""
-        wanted = names or sorted(catalogue())
+        wanted = list(names) if names else sorted(catalogue())
         unknown = [n for n in wanted if n not in catalogue()]
         if unknown:
             raise BuildFailed(

@@ -1,10 +1,11 @@
-"""Watching routers' tables while a fault happens, and how long they took to settle.
+"""Watching routers' tables while a fault happens.
 
-A watcher polls every router in its own thread, because one read (a `docker exec`) takes
-longer than the interval we want: polling routers one after another would stretch the
-interval by the number of routers. Each sample is stamped when its read completed, so a
-convergence time computed from samples is an upper bound, off by at most one interval
-plus one read; `sampling_interval` says what that interval really was.
+A watcher polls every router in its own thread, because one read (an exec in the router)
+takes longer than the interval we want: polling routers one after another would stretch
+the interval by the number of routers. Each sample is stamped when its read completed, so
+a convergence time computed from samples (:mod:`xmux_sim.checkers.convergence`) is an
+upper bound, off by at most one interval plus one read; `achieved_interval` says what
+that interval really was.
 """
 
 from __future__ import annotations
@@ -14,25 +15,12 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from itertools import pairwise
 from types import TracebackType
 
-from xmux_sim.fabric.routes import RouteSample
+from xmux_sim.checkers.convergence import sampling_interval
+from xmux_sim.timeline import RouteSample
 
 RouteReader = Callable[[str], frozenset[str]]
-Expectation = Callable[[frozenset[str]], bool]
-
-
-def lacks(*cidrs: str) -> Expectation:
-    """Expectation: none of ``cidrs`` is in the table (the routes were withdrawn)."""
-    wanted = frozenset(cidrs)
-    return lambda routes: wanted.isdisjoint(routes)
-
-
-def has(*cidrs: str) -> Expectation:
-    """Expectation: all of ``cidrs`` are in the table (the routes were learned or regained)."""
-    wanted = frozenset(cidrs)
-    return lambda routes: wanted.issubset(routes)
 
 
 @dataclass(frozen=True)
@@ -170,41 +158,3 @@ def _latest(samples: Iterable[RouteSample]) -> dict[str, frozenset[str]]:
         if s.router not in latest or s.t >= latest[s.router].t:
             latest[s.router] = s
     return {router: s.routes for router, s in latest.items()}
-
-
-def sampling_interval(samples: Iterable[RouteSample]) -> float | None:
-    """Median gap between consecutive samples of the same router; None with fewer than two."""
-    by_router: dict[str, list[float]] = {}
-    for s in samples:
-        by_router.setdefault(s.router, []).append(s.t)
-    gaps = [b - a for times in by_router.values() for a, b in pairwise(sorted(times))]
-    return statistics.median(gaps) if gaps else None
-
-
-def convergence_time(
-    samples: Iterable[RouteSample], since_t: float, router_expectations: Mapping[str, Expectation]
-) -> float | None:
-    """Seconds from ``since_t`` until every router met its expectation for good.
-
-    A router converged at the first sample of its final unbroken run of satisfying
-    samples, so a route that flaps back counts from the last time it settled, and a
-    router whose last sample fails has not converged (None). A router that already
-    satisfied its expectation before ``since_t`` and never stopped took 0 s. None too when
-    a router has no sample at or after ``since_t``: nothing shows it is still satisfied.
-    """
-    if not router_expectations:
-        raise ValueError("convergence_time needs at least one router expectation")
-    by_router: dict[str, list[RouteSample]] = {router: [] for router in router_expectations}
-    for s in samples:
-        if s.router in by_router:
-            by_router[s.router].append(s)
-    worst = 0.0
-    for router, expectation in router_expectations.items():
-        series = sorted(by_router[router], key=lambda s: s.t)
-        if not series or series[-1].t < since_t or not expectation(series[-1].routes):
-            return None
-        start = len(series) - 1
-        while start > 0 and expectation(series[start - 1].routes):
-            start -= 1
-        worst = max(worst, max(series[start].t, since_t) - since_t)
-    return worst

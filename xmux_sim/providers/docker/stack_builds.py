@@ -21,8 +21,8 @@ import docker.errors
 from docker.utils.build import exclude_paths
 
 from xmux_sim.errors import BuildFailed, ImageMissing
-from xmux_sim.images.builder import ImageBuilder
 from xmux_sim.images.catalogue import REPOSITORY, catalogue
+from xmux_sim.providers.docker.images import ImageBuilder
 from xmux_sim.topology.model import Build, Stack
 
 TAIL_LINES = 25

@@ -1,0 +1,1 @@
+"""The fault kinds, one module per family; each module-level FaultKind is registered."""
