@@ -141,8 +141,9 @@ def post_of(row: Any) -> forum_post_pb2.Post:
     )
 
 
-def page_of(ordering: int | None, offset: int, count: int, orders: tuple[str, ...]) -> dict[str, Any]:
-    if ordering is not None and ordering not in range(len(orders)):
+def page_of(offset: int, count: int, ordering: int = 0, orders: tuple[str, ...] = ("",)) -> dict[str, Any]:
+    """The page a request asks for; INVALID_ARGUMENT for an ordering or a size the forum has not."""
+    if ordering not in range(len(orders)):
         raise bad(f"invalid ordering {ordering}: expected 0..{len(orders) - 1}")
     if offset < 0 or not 0 <= count <= MAX_PAGE:
         raise bad(f"invalid page: offset must be >= 0 and count 0..{MAX_PAGE}")
@@ -177,7 +178,7 @@ class Forum(forum_service_pb2_grpc.ForumServicer):
         self, request: forum_forum_pb2.GetForumsReq, context: Any
     ) -> forum_forum_pb2.GetForumsResp:
         await self.me(context)
-        page = page_of(None, getattr(request, "from"), request.count, THREAD_ORDER)
+        page = page_of(getattr(request, "from"), request.count)
         rows = await self.fetch(
             "SELECT id, coalesce(title, ''), coalesce(description, ''), creator_uid FROM forum.forum "
             "ORDER BY id LIMIT %(count)s OFFSET %(offset)s",
@@ -195,7 +196,7 @@ class Forum(forum_service_pb2_grpc.ForumServicer):
         self, request: forum_thread_pb2.GetThreadsReq, context: Any
     ) -> forum_thread_pb2.GetThreadsResp:
         me = await self.me(context)
-        page = page_of(request.ordering, request.offset, request.count, THREAD_ORDER)
+        page = page_of(request.offset, request.count, request.ordering, THREAD_ORDER)
         rows = await self.fetch(
             f"SELECT {THREAD_COLUMNS} FROM forum.thread t WHERE t.forum_id = %(forum)s AND t.status = 0 "
             f"ORDER BY {THREAD_ORDER[request.ordering]}, t.id DESC LIMIT %(count)s OFFSET %(offset)s",
@@ -424,7 +425,7 @@ class Forum(forum_service_pb2_grpc.ForumServicer):
         self, where: str, params: dict[str, Any], request: Any, context: Any
     ) -> forum_post_pb2.GetPostsResp:
         me = await self.me(context)
-        page = page_of(request.ordering, request.offset, request.count, POST_ORDER)
+        page = page_of(request.offset, request.count, request.ordering, POST_ORDER)
         rows = await self.fetch(
             f"SELECT {POST_COLUMNS} FROM forum.post p WHERE {where} AND p.status = 0 "
             f"ORDER BY {POST_ORDER[request.ordering]}, p.id DESC LIMIT %(count)s OFFSET %(offset)s",
@@ -527,7 +528,7 @@ class Forum(forum_service_pb2_grpc.ForumServicer):
     async def saved(self, what: str, request: Any, context: Any) -> list[Any]:
         """The caller's saved threads or posts (``what``: thread | post), the newest save first."""
         me = await self.me(context)
-        page = page_of(None, request.offset, request.count, THREAD_ORDER)
+        page = page_of(request.offset, request.count)
         columns, alias = (THREAD_COLUMNS, "t") if what == "thread" else (POST_COLUMNS, "p")
         return await self.fetch(
             f"SELECT {columns} FROM forum.saved_{what} sv "
