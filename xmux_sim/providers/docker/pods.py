@@ -73,6 +73,10 @@ class PodSpec:
     credentials: Mapping[str, str]
     environment: Mapping[str, str]
     files: Mapping[str, bytes]
+    command: list[str] | None
+    """The app's command (the image's own when None)."""
+    entrypoint: list[str] | None
+    """The app's entrypoint (the image's own when None)."""
     routes: tuple[str, ...]
     """"CIDR@GATEWAY" routes the holder installs (empty on a one-node stack)."""
     volume: str | None
@@ -167,10 +171,10 @@ def start_pod(client: docker.DockerClient, spec: PodSpec) -> Pod:
         app.with_copy_into_container(content, path)
     if spec.volume and spec.runtime.data_dir:
         app.with_volume_mapping(spec.volume, spec.runtime.data_dir, "rw")
-    command = spec.runtime.command(plan)
-    if command:
-        app.with_command(command)
-    app.with_kwargs(network_mode=f"container:{holder_container.id}", labels=spec.labels("app"))
+    if spec.command is not None:
+        app.with_command(spec.command)
+    entrypoint = {"entrypoint": spec.entrypoint} if spec.entrypoint is not None else {}
+    app.with_kwargs(network_mode=f"container:{holder_container.id}", labels=spec.labels("app"), **entrypoint)
     app.waiting_for(ProbeWait(spec.runtime, endpoint))
     app.start()
     return Pod(spec=spec, holder=holder, app=app, endpoint=endpoint)
