@@ -1,0 +1,54 @@
+"""Lazy volumes: what an app container needs to run its program on one, and how to ask it things.
+
+The images of the stateful services start through `lazy-volume` (images/lazyfs): with
+XMUX_LAZY_DIR set, our FUSE file system becomes the container's PID 1, mounts itself
+over that directory (the real volume stays underneath, reached through a descriptor)
+and runs the program as its child. Killing the container is then a power cut: what the
+program did not fsync is gone. This engine cannot start --privileged containers, and
+needs none: FUSE in a container wants the device /dev/fuse and CAP_SYS_ADMIN (mount(2));
+Docker's default seccomp profile allows mount once that capability is there. Where the
+engine confines containers with AppArmor, its docker-default profile denies mount, so
+the container runs unconfined by AppArmor there.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import docker
+import docker.errors
+
+LAZY_DIR_ENV = "XMUX_LAZY_DIR"
+
+
+def container_options(client: docker.DockerClient, data_dir: str) -> tuple[dict[str, str], dict[str, Any]]:
+    """(environment, container create options) that put ``data_dir`` on a lazy volume."""
+    security = [str(o) for o in client.info().get("SecurityOptions") or []]
+    options: dict[str, Any] = {"devices": ["/dev/fuse:/dev/fuse:rwm"], "cap_add": ["SYS_ADMIN"]}
+    if any("name=apparmor" in o for o in security):
+        options["security_opt"] = ["apparmor=unconfined"]
+    return {LAZY_DIR_ENV: data_dir}, options
+
+
+class LazyVolumeError(Exception):
+    pass
+
+
+def ask(container: Any, op: str, **args: object) -> dict[str, Any]:
+    """One request to the lazy volume in ``container`` (a docker SDK container): its answer."""
+    command = ["lazyfs", op]
+    for key, value in args.items():
+        command += [f"--{key}", str(value)]
+    try:
+        result = container.exec_run(command)
+    except docker.errors.APIError as exc:
+        raise LazyVolumeError(f"{container.name}: lazyfs {op}: {exc}") from None
+    out = result.output.decode(errors="replace").strip()
+    try:
+        answer: dict[str, Any] = json.loads(out.splitlines()[-1])
+    except (ValueError, IndexError):
+        raise LazyVolumeError(f"{container.name}: lazyfs {op} answered {out[-300:]!r}") from None
+    if not answer.get("ok"):
+        raise LazyVolumeError(f"{container.name}: lazyfs {op}: {answer.get('error')}")
+    return answer
