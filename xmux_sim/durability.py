@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 import nats
 import nats.errors
+import nats.js.api
 import nats.js.errors
 import psycopg
 
@@ -198,7 +199,9 @@ class NatsAlone:
             found: set[int] = set()
             if info.state.messages == 0:
                 return found
-            sub = await js.pull_subscribe("lazy.>", durable=None, stream=STREAM)
+            # No acks: a consumer that waits for acks stops delivering after max_ack_pending (1000).
+            config = nats.js.api.ConsumerConfig(ack_policy=nats.js.api.AckPolicy.NONE)
+            sub = await js.pull_subscribe("lazy.>", stream=STREAM, config=config)
             while len(found) < info.state.messages:
                 try:
                     batch = await sub.fetch(500, timeout=5)
