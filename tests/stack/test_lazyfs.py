@@ -124,6 +124,15 @@ def test_a_crash_of_the_program_alone_loses_nothing(solo: SoloRun) -> None:
     assert solo.volume_files(app) == BEFORE_CUT
 
 
+def test_a_stopped_container_syncs_everything(solo: SoloRun) -> None:
+    """docker stop is a clean shutdown: the program gets SIGTERM, then the page cache reaches the disk."""
+    app = solo.app("lazyfs", "/data", lazy_volume=True, command=["python3", "-c", WRITER], name="stop")
+    app.wait_for_log("READY", timeout=60)
+    app.container.stop(timeout=30)
+    assert app.container.wait(timeout=30)["StatusCode"] == 128 + 15, "the program's own end (SIGTERM)"
+    assert solo.volume_files(app) == BEFORE_CUT
+
+
 def test_drop_of_one_file_is_seen_by_the_running_program(solo: SoloRun) -> None:
     app = solo.app("lazyfs", "/data", lazy_volume=True, command=["python3", "-c", WRITER], name="drop")
     app.wait_for_log("READY", timeout=60)

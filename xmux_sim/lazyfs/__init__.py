@@ -29,6 +29,9 @@ The rules (what becomes durable, and when):
    (it exits, or the container is stopped) syncs everything, as unmounting does; only
    the death of this process loses data.
 
+sync(2) and syncfs(2) never reach a FUSE file system: on a lazy volume they make nothing
+durable (ext4 would make everything durable). Programs relying on them lose more here.
+
 Losing data on purpose (the control socket, see ``control``): ``drop`` forgets the
 unsynced state of one file or of everything while the program runs (LazyFS's
 clear-cache); with a seed and a fraction it tears writes: that fraction of the unsynced
