@@ -125,7 +125,7 @@ def ratios(plain: dict[str, Any], lazy: dict[str, Any]) -> dict[str, Any]:
             out[key] = {
                 name: round(lazy[key][name] / value, 2)
                 for name, value in figures.items()
-                if name.endswith(("_per_s", "_ms")) and value
+                if name.endswith(("per_s", "_ms")) and value
             }
     return out
 

@@ -17,13 +17,14 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import nats
 import nats.errors
 import nats.js.api
 import nats.js.errors
 import psycopg
 
+from xmux_sim.clients import nats_connect_once
 from xmux_sim.providers.docker.solo import SoloApp, SoloRun
+from xmux_sim.services.base import Endpoint
 from xmux_sim.services.nats import DATA_DIR as NATS_DATA_DIR
 from xmux_sim.services.postgres import PostgresRuntime
 
@@ -135,14 +136,16 @@ class NatsAlone:
             name=name,
         )
 
-    @property
-    def url(self) -> str:
-        return f"nats://xmux:{self.password}@127.0.0.1:{self.app.ports[4222]}"
-
     async def _connect(self) -> Any:
-        return await nats.connect(
-            self.url, connect_timeout=2, max_reconnect_attempts=0, allow_reconnect=False
+        endpoint = Endpoint(
+            service=self.app.name,
+            replica=0,
+            kind="nats",
+            ports={"client": self.app.ports[4222]},
+            pod_ip="127.0.0.1",
+            credentials={"user": "xmux", "password": self.password},
         )
+        return await nats_connect_once(endpoint, timeout=2)
 
     def wait_ready(self, timeout: float = 120.0) -> None:
         async def ready() -> None:
