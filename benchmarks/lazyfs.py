@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from xmux_sim.durability import Alone, NatsAlone, PostgresAlone, Writes
+from xmux_sim.providers.docker.durability import Alone, NatsAlone, PostgresAlone, Writes
 from xmux_sim.providers.docker.provider import DockerProvider
 from xmux_sim.providers.docker.solo import SoloRun
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import docker
 import pytest
 
-from xmux_sim.durability import NatsAlone, PostgresAlone, power_cut_round
+from xmux_sim.providers.docker.durability import NatsAlone, PostgresAlone, power_cut_round
 from xmux_sim.providers.docker.provider import DockerProvider
 from xmux_sim.providers.docker.solo import SoloRun
 

@@ -13,12 +13,16 @@ import errno
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from lazyfs_support import Program, tree
 
+from tests.unit.lazyfs_support import Program, tree
 from xmux_sim.lazyfs.loss import lose_unsynced
+
+Step = tuple[Any, ...]
+"""(operation, arguments...)."""
 
 PATHS = ["a", "b", "d", "d/a", "d/b", "d/e", "d/e/a"]
 path = st.sampled_from(PATHS)
@@ -38,9 +42,9 @@ op = st.one_of(
 )
 
 
-def on_reference(root: Path, step: tuple[object, ...]) -> None:
+def on_reference(root: Path, step: Step) -> None:
     name, *args = step
-    full = [str(root / str(a)) if isinstance(a, str) else a for a in args]
+    full: list[Any] = [str(root / a) if isinstance(a, str) else a for a in args]
     if name == "create":
         fd = os.open(full[0], os.O_CREAT | os.O_EXCL | os.O_WRONLY)
         os.write(fd, full[1])
@@ -57,10 +61,10 @@ def on_reference(root: Path, step: tuple[object, ...]) -> None:
         os.link(full[0], full[1])
 
 
-def on_program(p: Program, step: tuple[object, ...]) -> None:
+def on_program(p: Program, step: Step) -> None:
     name, *args = step
     if name == "create":
-        p.create(str(args[0]), bytes(args[1]))  # type: ignore[call-overload]
+        p.create(str(args[0]), bytes(args[1]))
     elif name == "mkdir":
         p.mkdir(str(args[0]))
     elif name == "rmdir":
@@ -73,9 +77,9 @@ def on_program(p: Program, step: tuple[object, ...]) -> None:
         p.link(str(args[0]), str(args[1]))
 
 
-def outcome(fn: object, *args: object) -> int:
+def outcome(fn: Any, *args: object) -> int:
     try:
-        fn(*args)  # type: ignore[operator]
+        fn(*args)
     except OSError as exc:
         return exc.errno or -1
     return 0
@@ -94,9 +98,7 @@ def synced_as_seen(p: Program, backing: Path, path: str) -> None:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(op, max_size=25), st.booleans())
-def test_random_operations_match_a_real_file_system(
-    steps: list[tuple[object, ...]], clean_stop: bool
-) -> None:
+def test_random_operations_match_a_real_file_system(steps: list[Step], clean_stop: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         reference, backing = Path(tmp) / "reference", Path(tmp) / "backing"
         reference.mkdir()
@@ -111,12 +113,12 @@ def test_random_operations_match_a_real_file_system(
                     continue
                 if name == "write":
                     with open(reference / target, "r+b") as f:
-                        f.seek(int(step[2]))  # type: ignore[call-overload]
-                        f.write(bytes(step[3]))  # type: ignore[call-overload]
-                    p.write(target, int(step[2]), bytes(step[3]))  # type: ignore[call-overload]
+                        f.seek(int(step[2]))
+                        f.write(bytes(step[3]))
+                    p.write(target, int(step[2]), bytes(step[3]))
                 elif name == "truncate":
-                    os.truncate(reference / target, int(step[2]))  # type: ignore[call-overload]
-                    p.truncate(target, int(step[2]))  # type: ignore[call-overload]
+                    os.truncate(reference / target, int(step[2]))
+                    p.truncate(target, int(step[2]))
                 else:
                     p.fsync(target)
                     synced_as_seen(p, backing, target)

@@ -11,8 +11,8 @@ import os
 from pathlib import Path
 
 import pytest
-from lazyfs_support import Program, tree
 
+from tests.unit.lazyfs_support import Program, tree
 from xmux_sim.lazyfs.loss import lose_unsynced
 from xmux_sim.lazyfs.pages import PAGE
 from xmux_sim.lazyfs.volume import RENAME_EXCHANGE
