@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -46,12 +47,19 @@ def test_drop_answers_with_the_loss_and_status_counts_it(tmp_path: Path) -> None
     import asyncio
     import stat
 
-    volume = LazyVolume(Backing.open(str(tmp_path)))
+    (tmp_path / "volume").mkdir()
+    volume = LazyVolume(Backing.open(str(tmp_path / "volume")))
     node = volume.make(volume.root, b"f", stat.S_IFREG | 0o644, 0, 0)
     volume.write(node, 0, b"x" * 100)
     calls: list[str] = []
+    report = tmp_path / "power-off.json"
     server = ControlServer(
-        volume, _no_invalidation, lambda: calls.append("freeze"), lambda: None, lambda: calls.append("off")
+        volume,
+        _no_invalidation,
+        lambda: calls.append("freeze"),
+        lambda: None,
+        lambda: calls.append("off"),
+        report_path=str(report),
     )
     status, after = asyncio.run(server.handle({"op": "status"}))
     assert (status["unsynced_bytes"], status["unsynced_files"], status["unsynced_entries"]) == (100, 1, 1)
@@ -62,3 +70,4 @@ def test_drop_answers_with_the_loss_and_status_counts_it(tmp_path: Path) -> None
     assert (status["unsynced_bytes"], status["dropped_bytes"]) == (0, 100)
     answer, after = asyncio.run(server.handle({"op": "power-off"}))
     assert calls == ["freeze"] and after is not None, "power-off freezes first and cuts after answering"
+    assert json.loads(report.read_text()) == answer, "the answer also stays in the container's files"

@@ -31,6 +31,9 @@ from .loss import lose_unsynced
 from .volume import LazyVolume
 
 SOCKET = "/run/lazyfs.sock"
+POWER_OFF_REPORT = "/run/lazyfs-power-off.json"
+"""The last power-off's answer, also kept in the container's own file system: the answer on
+the socket can be lost with the container (its `docker exec` stream dies with it)."""
 MAX_REQUEST = 4096
 
 
@@ -94,8 +97,10 @@ class ControlServer:
         freeze: Callable[[], None],
         kill_app: Callable[[], None],
         power_off: Callable[[], None],
+        report_path: str = POWER_OFF_REPORT,
     ) -> None:
         self.volume = volume
+        self.report_path = report_path
         self._invalidate = invalidate
         self._freeze = freeze
         self._kill_app = kill_app
@@ -163,9 +168,19 @@ class ControlServer:
         )
         answer = {"ok": True, "before": before, **loss.report()}
         if op == "power-off":
+            _write_durably(self.report_path, json.dumps(answer).encode())
             return answer, self._power_off
         await self._invalidate(loss)
         return answer, None
+
+
+def _write_durably(path: str, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def call(request: dict[str, Any], path: str = SOCKET, timeout: float = 30.0) -> dict[str, Any]:

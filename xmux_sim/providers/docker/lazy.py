@@ -13,13 +13,16 @@ the container runs unconfined by AppArmor there.
 
 from __future__ import annotations
 
+import io
 import json
+import tarfile
 from typing import Any
 
 import docker
 import docker.errors
 
 LAZY_DIR_ENV = "XMUX_LAZY_DIR"
+POWER_OFF_REPORT = "/run/lazyfs-power-off.json"  # where xmux_sim.lazyfs.control leaves it
 
 
 def container_options(client: docker.DockerClient, data_dir: str) -> tuple[dict[str, str], dict[str, Any]]:
@@ -48,7 +51,23 @@ def ask(container: Any, op: str, **args: object) -> dict[str, Any]:
     try:
         answer: dict[str, Any] = json.loads(out.splitlines()[-1])
     except (ValueError, IndexError):
-        raise LazyVolumeError(f"{container.name}: lazyfs {op} answered {out[-300:]!r}") from None
+        if op != "power-off":
+            raise LazyVolumeError(f"{container.name}: lazyfs {op} answered {out[-300:]!r}") from None
+        answer = _power_off_report(container, out)
     if not answer.get("ok"):
         raise LazyVolumeError(f"{container.name}: lazyfs {op}: {answer.get('error')}")
     return answer
+
+
+def _power_off_report(container: Any, out: str) -> dict[str, Any]:
+    """The answer a power-off also left in the dead container (its exec output can die with it)."""
+    container.wait(timeout=30)
+    try:
+        stream, _ = container.get_archive(POWER_OFF_REPORT)
+        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as archive:
+            member = archive.extractfile(archive.getmembers()[0])
+            assert member is not None
+            report: dict[str, Any] = json.loads(member.read())
+    except (docker.errors.APIError, tarfile.TarError, ValueError, IndexError, AssertionError):
+        raise LazyVolumeError(f"{container.name}: lazyfs power-off answered {out[-300:]!r}") from None
+    return report
