@@ -55,11 +55,10 @@ def main(argv: list[str] | None = None) -> int:
         if value is not None:
             request[key] = value
     try:
-        answer = call(request, args.socket)
+        answer = call(request, args.socket, on_answer=lambda a: print(json.dumps(a), flush=True))
     except OSError as exc:
         print(f"lazyfs: no lazy volume answers on {args.socket}: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps(answer))
     return 0 if answer.get("ok") else 1
 
 

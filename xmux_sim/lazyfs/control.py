@@ -183,8 +183,17 @@ def _write_durably(path: str, data: bytes) -> None:
         os.close(fd)
 
 
-def call(request: dict[str, Any], path: str = SOCKET, timeout: float = 30.0) -> dict[str, Any]:
-    """Send one request to the control socket; the answer."""
+def call(
+    request: dict[str, Any],
+    path: str = SOCKET,
+    timeout: float = 30.0,
+    on_answer: Callable[[dict[str, Any]], None] = lambda _answer: None,
+) -> dict[str, Any]:
+    """Send one request to the control socket; the answer.
+
+    ``on_answer`` runs before the connection closes: after power-off and kill-app the
+    server kills everything once it closes, this client included.
+    """
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.settimeout(timeout)
         sock.connect(path)
@@ -195,5 +204,6 @@ def call(request: dict[str, Any], path: str = SOCKET, timeout: float = 30.0) -> 
             if not chunk:
                 break
             raw += chunk
-    answer: dict[str, Any] = json.loads(raw)
+        answer: dict[str, Any] = json.loads(raw)
+        on_answer(answer)
     return answer
