@@ -98,7 +98,7 @@ def locust_run(run: Run, users: int, seconds: float, workers: int, folder: Path)
 
 def h2load_run(run: Run, users: int, seconds: float, folder: Path) -> dict[str, Any]:
     target = target_of(run)
-    student = seed.students(target.seed, target.size)[0]
+    student = seed.registered(target.seed, target.size)[0]
     auth = client.auth_metadata(student.campus_id, student.password)[0][1]
     meter = CpuMeter(run)
     meter.start()

@@ -14,25 +14,27 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from xmux_sim.errors import UsageError, XmuxSimError
 from xmux_sim.params import SEED, option
+from xmux_sim.terminal import Terminal, Verbosity, command_log, verbosity_flags
 
 if TYPE_CHECKING:
-    from xmux_sim.providers.base import Provider, RunStatus
+    from xmux_sim.providers.base import Images, Provider, RunStatus
     from xmux_sim.session import Session
     from xmux_sim.topology import Stack
 
-console = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+# Replaced by main() with the terminal of the command being run (its verbosity, its log).
+term = Terminal()
+console = term.err
+out = term.out
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -49,7 +51,7 @@ def _error(message: str) -> None:
 
 
 def _progress(line: str) -> None:
-    console.log(plain(line))
+    term.step(line)
 
 
 def _provider() -> Provider:
@@ -61,10 +63,12 @@ def _provider() -> Provider:
 def cmd_images(args: argparse.Namespace) -> int:
     images = _provider().images
     if args.images_command == "build":
-        with console.status("building images (the first build takes a few minutes)"):
+        with term.working("building images (the first build takes a few minutes)"):
             built = images.build(args.names or None, rebuild=args.rebuild)
-        console.print(f"built: {', '.join(built) or 'nothing (all up to date)'}")
+        term.note(f"built: {', '.join(built) or 'nothing (all up to date)'}")
         return 0
+    if args.images_command == "tags":
+        return images_tags(args, images)
     rows = images.states()
     if args.json:
         out.print_json(json.dumps([r.__dict__ for r in rows]))
@@ -79,7 +83,22 @@ def cmd_images(args: argparse.Namespace) -> int:
             r.program,
             r.version or "-",
         )
-    out.print(table)
+    term.table(table)
+    return 0
+
+
+def images_tags(args: argparse.Namespace, images: Images) -> int:
+    from xmux_sim.images.catalogue import catalogue
+
+    names = args.names or sorted(catalogue())
+    unknown = [n for n in names if n not in catalogue()]
+    if unknown:
+        raise XmuxSimError(f"unknown image(s): {', '.join(unknown)}; known: {', '.join(sorted(catalogue()))}")
+    tags = {name: images.tag(name) for name in names}
+    if args.json:
+        term.print(json.dumps(tags, indent=1))
+    else:
+        term.print("\n".join(tags.values()))
     return 0
 
 
@@ -113,14 +132,14 @@ def _session(stack: Stack, keep: bool = False) -> Iterator[Session]:
     """A run session on ``stack``, with a spinner while it comes up."""
     from xmux_sim.session import run_session
 
-    spinner = console.status(f"bringing stack {stack.name} up")
-    spinner.start()
+    spinner = ExitStack()
+    spinner.enter_context(term.working(f"bringing stack {stack.name} up"))
     try:
-        with run_session(stack, keep=keep, progress=_progress) as session:
-            spinner.stop()
+        with run_session(stack, keep=keep, progress=_progress, say=_progress) as session:
+            spinner.close()
             yield session
     finally:
-        spinner.stop()
+        spinner.close()
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -130,20 +149,18 @@ def cmd_up(args: argparse.Namespace) -> int:
     t0 = time.monotonic()
     with _session(stack, keep=args.keep) as session:
         run = session.run
-        console.print(
-            f"stack [bold]{stack.name}[/] up as run [bold]{run.run_id}[/] in {time.monotonic() - t0:.1f}s"
-        )
-        out.print(_status_table(run.status()))
+        term.note(f"stack {stack.name} up as run {run.run_id} in {time.monotonic() - t0:.1f}s")
+        term.table(_status_table(run.status()))
         if args.keep:
             session.finish()
-            console.print(f"kept: `xmux-sim status`, then `xmux-sim down --run {run.run_id}`")
+            term.note(f"kept: `xmux-sim status`, then `xmux-sim down --run {run.run_id}`")
             return 0
-        console.print("serving until Ctrl-C (use --keep to leave it running instead)")
+        term.note("serving until Ctrl-C (use --keep to leave it running instead)")
         with suppress(KeyboardInterrupt):  # or SIGTERM, which the session turns into one
             threading.Event().wait()
-        with console.status("taking the stack down"):
+        with term.working("taking the stack down"):
             session.finish()
-    console.print("down")
+    term.note("down")
     return 0
 
 
@@ -170,9 +187,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         out.print(json.dumps(status, indent=2), soft_wrap=True, markup=False)
         return 0
-    out.print(_status_table(status))
+    term.table(_status_table(status))
     if any(node["router"] for node in status["nodes"].values()):
-        out.print(_nodes_table(status))
+        term.table(_nodes_table(status))
     for fault in status["faults"]:
         line = f" {fault['id']}: {fault['description']} (since {fault['injected_at']})"
         out.print(Text.assemble(("active fault", "yellow"), plain(line)))
@@ -200,9 +217,9 @@ def cmd_smoke(args: argparse.Namespace) -> int:
     with _session(stack) as session:
         run = session.run
         up_s = time.monotonic() - t0
-        with console.status("checking every service with a real round trip"):
+        with term.working("checking every service with a real round trip"):
             results = run_checks(run)
-        with console.status("taking the stack down"):
+        with term.working("taking the stack down"):
             session.finish()
     table = Table(
         "service",
@@ -220,16 +237,13 @@ def cmd_smoke(args: argparse.Namespace) -> int:
             f"{r.seconds:.2f}s",
             plain(r.detail),
         )
-    out.print(table)
+    term.table(table)
     failed = [r for r in results if not r.ok]
     out.print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     return 1 if failed else 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from rich.live import Live
-    from rich.text import Text
-
     from xmux_sim.experiment import RunOptions, ScenarioRunner
     from xmux_sim.report import verdict_table
     from xmux_sim.scenario import default_scenario_path, load_scenario
@@ -238,17 +252,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(path)
     options = RunOptions(seed=args.seed, report_dir=args.report_dir, keep=args.keep, attach=args.attach)
 
-    def live(line: Callable[[], str]) -> Live:
-        return Live(get_renderable=lambda: Text(line(), style="bold"), console=console, refresh_per_second=4)
-
-    outcome = ScenarioRunner(scenario, options, say=_progress).run(status=live)
+    outcome = ScenarioRunner(scenario, options, say=_progress).run(status=term.live)
     if outcome.report is not None:
-        out.print(verdict_table(outcome.report))
+        term.table(verdict_table(outcome.report))
     if outcome.error:
         message = Text.assemble(("the run could not be carried out: ", "red"), plain(outcome.error))
         console.print(message, soft_wrap=True)
     if outcome.paths is not None:
-        console.print(plain(f"seed {outcome.seed}; report: {outcome.paths.html}"), soft_wrap=True)
+        term.note(f"seed {outcome.seed}; report: {outcome.paths.html}")
     return int(outcome.status)
 
 
@@ -266,7 +277,7 @@ def cmd_fault(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.kind}: {exc} (usage: xmux-sim fault {args.kind} {usage})") from None
     provider = _provider()
     run = provider.attach(args.run)
-    with console.status(f"injecting {spec.describe()}"):
+    with term.working(f"injecting {spec.describe()}"):
         fault = run.faults().inject(spec)
     if args.json:
         described = {"id": fault.id, "run": run.run_id, "kind": spec.kind, "description": spec.describe()}
@@ -283,7 +294,7 @@ def cmd_heal(args: argparse.Namespace) -> int:
     provider = _provider()
     run = provider.attach(args.run)
     faults = run.faults()
-    with console.status("healing"):
+    with term.working("healing"):
         healed = faults.heal_all() if args.all else [faults.heal(args.id)]
     for entry in healed:
         console.print(plain(f"healed {entry.spec.describe()} [{entry.id}]"))
@@ -300,7 +311,7 @@ def cmd_faults(args: argparse.Namespace) -> int:
         for info in FAULT_KINDS.values():
             params = ", ".join(f"{p.name}{'' if p.required else '?'}" for p in info.params)
             table.add_row(info.name, params, info.help)
-        out.print(table)
+        term.table(table)
         return 0
     run = _provider().attach(args.run)
     entries = run.faults().active()
@@ -310,36 +321,39 @@ def cmd_faults(args: argparse.Namespace) -> int:
     table = Table("id", "fault", "injected at", title=f"active faults of run {run.run_id}")
     for e in entries:
         table.add_row(e.id, plain(e.spec.describe()), e.injected_at)
-    out.print(table)
+    term.table(table)
     return 0
 
 
 def cmd_load(args: argparse.Namespace) -> int:
     import dataclasses
 
-    from rich.live import Live
-    from rich.text import Text
-
     from xmux_sim.load.command import LoadOptions, run_load
     from xmux_sim.load.terminal import comparison_table, summary_table
 
     # The options are named as the flags are (--spawn-rate -> spawn_rate).
     options = LoadOptions(**{f.name: getattr(args, f.name) for f in dataclasses.fields(LoadOptions)})
-
-    def live(line: Callable[[], str]) -> Live:
-        return Live(get_renderable=lambda: Text(line(), style="bold"), console=console, refresh_per_second=2)
-
-    outcome = run_load(options, say=_progress, live=live)
-    out.print(summary_table(outcome.summary))
+    outcome = run_load(options, say=_progress, live=term.live)
+    term.table(summary_table(outcome.summary))
     if outcome.comparison is not None:
-        out.print(comparison_table(outcome.comparison))
+        term.table(comparison_table(outcome.comparison))
     for problem in outcome.problems:
         console.print(Text.assemble(("worse: ", "red"), plain(problem)), soft_wrap=True, highlight=False)
     if outcome.folder is not None:
-        console.print(
-            plain(f"report: {outcome.folder}/load.html (locust: locust.html, locust_*.csv)"), soft_wrap=True
-        )
+        term.note(f"report: {outcome.folder}/load.html (locust: locust.html, locust_*.csv)")
     return outcome.status
+
+
+def cmd_suite(args: argparse.Namespace) -> int:
+    from xmux_sim.suite.command import run_suite
+
+    return run_suite(args, term)
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from xmux_sim.suite.command import run_dashboard
+
+    return run_dashboard(args, term)
 
 
 def _report_dir(text: str) -> Path:
@@ -398,9 +412,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     from xmux_sim.faults.kind import FAULT_KINDS
     from xmux_sim.load.profile import FIELDS
+    from xmux_sim.suite.command import add_dashboard_parser, add_suite_parser
 
     report_dir = option(_report_dir, "folder")
-
     debug = "show the traceback of an unexpected error"
     p = argparse.ArgumentParser(
         prog="xmux-sim", description="The XMUX cluster on one machine, broken on purpose."
@@ -410,20 +424,30 @@ def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=debug)
     sub = p.add_subparsers(dest="command", required=True)
+    # --quiet / --verbose on every command that works for long.
+    long = [common, verbosity_flags()]
 
     def command(name: str, **kwargs: Any) -> argparse.ArgumentParser:
-        return sub.add_parser(name, parents=[common], **kwargs)
+        kwargs.setdefault("parents", [common])
+        return sub.add_parser(name, **kwargs)
 
     images = command("images", help="build and list the locally built images")
     isub = images.add_subparsers(dest="images_command", required=True)
-    build = isub.add_parser("build", help="build missing images (and their parents)")
+    build = isub.add_parser("build", help="build missing images (and their parents)", parents=long)
     build.add_argument("names", nargs="*", help="images to build (default: all)")
     build.add_argument("--rebuild", action="store_true", help="rebuild the named images even if present")
     lst = isub.add_parser("list", help="each image: built or missing, size, program version")
     lst.add_argument("--json", action="store_true")
+    tags = isub.add_parser(
+        "tags",
+        help="the content tag of each image, one a line (a cache key for CI: they change when an image's "
+        "folder does)",
+    )
+    tags.add_argument("names", nargs="*", help="images (default: all)")
+    tags.add_argument("--json", action="store_true", help="print {image: tag} as JSON")
     images.set_defaults(func=cmd_images)
 
-    up = command("up", help="bring a stack up")
+    up = command("up", help="bring a stack up", parents=long)
     up.add_argument("--stack", help="stack file or embedded stack's name (default: xmux)")
     up.add_argument("--keep", action="store_true", help="leave it running and return")
     up.set_defaults(func=cmd_up)
@@ -439,7 +463,9 @@ def parser() -> argparse.ArgumentParser:
     group.add_argument("--all", action="store_true", help="every xmux-sim run on this engine")
     down.set_defaults(func=cmd_down)
 
-    smoke = command("smoke", help="up, a real round trip through every service, down; a verdict table")
+    smoke = command(
+        "smoke", help="up, a real round trip through every service, down; a verdict table", parents=long
+    )
     smoke.add_argument("--stack", help="stack file or embedded stack's name (default: xmux)")
     smoke.set_defaults(func=cmd_smoke)
 
@@ -448,6 +474,7 @@ def parser() -> argparse.ArgumentParser:
         help="run a scenario: steady state, workload, faults, checkers; writes a report",
         description="Exit 0 when every invariant holds, 1 when one is violated, 2 when the run could not "
         "be carried out.",
+        parents=long,
     )
     run.add_argument("file", nargs="?", help="scenario file (default: the embedded default scenario)")
     run.add_argument("--seed", type=SEED.option(), help="replay the schedule and data of this seed")
@@ -491,6 +518,7 @@ def parser() -> argparse.ArgumentParser:
         help="locust load test through nginx: the app's request mix, locust HTML/CSV and our summary",
         description="Exit 0 fine, 1 worse than --compare's baseline (or above the profile's error limit), "
         "2 the run could not be carried out. Profiles: loadtests/profiles/ (smoke, steady, ramp, spike).",
+        parents=long,
     )
     load.add_argument("--profile", help="profile name or file (default: smoke)")
     for name, flag_help in (
@@ -520,6 +548,9 @@ def parser() -> argparse.ArgumentParser:
     )
     load.set_defaults(func=cmd_load)
 
+    add_suite_parser(sub, long).set_defaults(func=cmd_suite)
+    add_dashboard_parser(sub).set_defaults(func=cmd_dashboard)
+
     validate = command(
         "validate", help="validate a stack, scenario or load-profile file without starting anything"
     )
@@ -536,16 +567,22 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    global term, console, out
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in argv
     try:
         # argparse's own errors (an option's type, a missing argument) exit 2 by SystemExit.
         args = parser().parse_args(argv)
+        term = Terminal(getattr(args, "verbosity", Verbosity.NORMAL))
+        console, out = term.err, term.out
+        if hasattr(args, "verbosity"):
+            term.log_to(command_log(args.command))
         return int(args.func(args))
     except XmuxSimError as exc:
         if debug:
             console.print_exception()
         _error(str(exc))
+        term.point_at_log()
         return exc.exit_code
     except KeyboardInterrupt:
         console.print("interrupted; cleaned up")
@@ -557,7 +594,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         what = " ".join(f"{type(exc).__name__}: {exc}".split())
         hint = "" if debug else " (--debug shows where)"
         _error(f"xmux-sim failed unexpectedly: {what[:300]}{hint}")
+        term.point_at_log()
         return 2
+    finally:
+        term.close()
 
 
 if __name__ == "__main__":

@@ -28,7 +28,15 @@ from typing import Any
 
 from xmux_sim.errors import InputError
 
-__all__ = ["MAX_BYTES", "check_inside", "read_json", "read_text", "relative_inside", "size_text"]
+__all__ = [
+    "MAX_BYTES",
+    "check_inside",
+    "read_bytes",
+    "read_json",
+    "read_text",
+    "relative_inside",
+    "size_text",
+]
 
 MAX_BYTES = 1 << 20
 """The largest input file read (1 MiB): the shipped ones are under 10 KiB."""
@@ -78,6 +86,13 @@ def _why(exc: OSError) -> str:
 
 def read_text(path: str | Path, *, error: type[InputError] = InputError, max_bytes: int = MAX_BYTES) -> str:
     """The UTF-8 text of the regular file at ``path``; anything else is an ``error`` naming the file."""
+    return _decode(read_bytes(path, error=error, max_bytes=max_bytes), str(path), error)
+
+
+def read_bytes(
+    path: str | Path, *, error: type[InputError] = InputError, max_bytes: int = MAX_BYTES
+) -> bytes:
+    """The bytes of the regular file at ``path`` (at most ``max_bytes``), read as :func:`read_text` reads."""
     where = str(path)
     try:
         st = os.stat(path)
@@ -111,7 +126,7 @@ def read_text(path: str | Path, *, error: type[InputError] = InputError, max_byt
     data = b"".join(chunks)
     if len(data) > max_bytes:
         raise error(f"{where}: larger than {size_text(max_bytes)}, the most an input file may be")
-    return _decode(data, where, error)
+    return data
 
 
 def _check(where: str, st: os.stat_result, error: type[InputError], max_bytes: int) -> None:
@@ -119,10 +134,10 @@ def _check(where: str, st: os.stat_result, error: type[InputError], max_bytes: i
     if kind is not None:
         raise error(f"{where}: is {kind}, not a regular file")
     if st.st_size > max_bytes:
-        raise error(
-            f"{where}: {size_text(st.st_size)} is too large; an input file may be at most "
-            f"{size_text(max_bytes)}"
-        )
+        size, cap = size_text(st.st_size), size_text(max_bytes)
+        if size == cap:  # just over the cap: say it in bytes, or the message reads "1.0 MiB > 1.0 MiB"
+            size, cap = f"{st.st_size} bytes", f"{max_bytes} bytes"
+        raise error(f"{where}: {size} is too large; an input file may be at most {cap}")
 
 
 def _decode(data: bytes, where: str, error: type[InputError] = InputError) -> str:

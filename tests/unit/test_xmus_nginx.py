@@ -23,6 +23,7 @@ services:
   user: {kind: xmus-user, replicas: 3}
   forum: {kind: xmus-forum}
   oss: {kind: xmus-oss}
+  xia: {kind: xmus-xia}
 """
 
 
@@ -60,6 +61,15 @@ def test_grpc_routes_by_package_prefix_and_auth_stays_internal(tmp_path: Path) -
     # Presigned URLs reach MinIO with the client's Host kept.
     assert "location = /xmux { proxy_pass http://minio_api; proxy_set_header Host $http_host;" in conf
     assert re.search(r"listen 443 ssl http2;", conf) and re.search(r"listen 8080 http2;", conf)
+
+
+def test_xia_is_routed_and_internal_services_of_routed_packages_are_not(tmp_path: Path) -> None:
+    plan = plan_of(STACK, tmp_path)
+    conf = render(plan, plan.stack.services["nginx"].config)
+    assert "location /xmux.xia.v4. { grpc_pass grpc://xmus_xia_grpc; }" in conf
+    # A longer prefix wins in nginx: UserInternal and OSSInternal stay inside the cluster.
+    assert "location /xmux.core.user.v4.UserInternal/ { return 404; }" in conf
+    assert "location /xmux.core.oss.v4.OSSInternal/ { return 404; }" in conf
 
 
 def test_retries_never_resend_a_request_that_was_sent(tmp_path: Path) -> None:

@@ -225,9 +225,9 @@ def _drive(
 def _ceiling(run: Run, target: Target, profile: Profile, folder: Path) -> dict[str, Any]:
     """h2load on the app-start path with as many connections as the profile has users."""
     from xmux_sim.xmus import client, seed
-    from xmux_sim.xmus.protos import user_pb2
+    from xmux_sim.xmus.protos.xmux.core.user.v4 import user_pb2
 
-    student = seed.students(target.seed, target.size)[0]
+    student = seed.registered(target.seed, target.size)[0]
     md = client.auth_metadata(student.campus_id, student.password)
     stubs = client.connect(target.h2c)
     try:

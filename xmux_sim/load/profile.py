@@ -49,8 +49,16 @@ def loadtests_dir() -> Path:
 PROFILES_DIR = loadtests_dir() / "profiles"
 
 # What a student does in the app; the profile's `mix` weighs them (see `users.XmuxStudent`).
-ACTIONS: tuple[str, ...] = ("app_start", "community", "lost_found", "write", "oss", "v2")
-DEFAULT_MIX: dict[str, int] = {"app_start": 3, "community": 4, "lost_found": 3, "write": 1, "oss": 1, "v2": 1}
+ACTIONS: tuple[str, ...] = ("app_start", "community", "lost_found", "write", "oss", "v2", "xia")
+DEFAULT_MIX: dict[str, int] = {
+    "app_start": 3,
+    "community": 4,
+    "lost_found": 3,
+    "write": 1,
+    "oss": 1,
+    "v2": 1,
+    "xia": 1,
+}
 
 
 class ProfileError(InputError):

@@ -189,6 +189,10 @@ class Images(Protocol):
 
     def states(self) -> list[ImageState]: ...
 
+    def tag(self, name: str) -> str:
+        """The content tag image ``name`` builds to (a hash of its folder and its parents')."""
+        ...
+
 
 class Provider(Protocol):
     """Brings stacks up, finds the runs on its engine or cluster, takes them down."""

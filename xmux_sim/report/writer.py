@@ -13,7 +13,7 @@ from xmux_sim.report.page import render_html
 from xmux_sim.report.results import results_json
 from xmux_sim.report.series import aggregate
 
-__all__ = ["ReportPaths", "check_report_dir", "report_folder", "write_report"]
+__all__ = ["ReportPaths", "check_report_dir", "report_folder", "write_atomic", "write_report"]
 
 _LEAF = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 """A report folder's own name: one path component, never '..', never a separator."""
@@ -58,7 +58,7 @@ def report_folder(base: Path, name: str, run_id: str) -> Path:
     return folder
 
 
-def _write(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> None:
     # Write then rename: a run killed mid-write leaves the old file or none, never half a file
     # that CI would read as a broken (or, worse, a passing) report.
     partial = path.with_name(f".{path.name}.partial")
@@ -83,7 +83,7 @@ def write_report(report: RunReport, folder: Path, *, window_s: float | None = No
     # One pass over the history serves both results.json and the charts.
     series = aggregate(report.history, report.duration_s, window_s=window_s)
     report.history.write_jsonl(paths.history)
-    _write(paths.results, results_json(report, series))
-    _write(paths.junit, junit_xml(report))
-    _write(paths.html, render_html(report, series))
+    write_atomic(paths.results, results_json(report, series))
+    write_atomic(paths.junit, junit_xml(report))
+    write_atomic(paths.html, render_html(report, series))
     return paths

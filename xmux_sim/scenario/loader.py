@@ -54,6 +54,7 @@ LONGEST_S = 86_400.0
 TOP = (
     "name",
     "description",
+    "typical_duration",
     "stack",
     "overrides",
     "seed",
@@ -198,6 +199,7 @@ class _Parser:
         return Scenario(
             name=self.r.name(("name",)),
             description=r.string(("description",), "").strip(),
+            typical_duration=self.typical_duration(workload),
             stack=self.stack(),
             overrides=self.overrides(),
             seed=seed,
@@ -211,6 +213,18 @@ class _Parser:
             source=self.doc.source,
             **self.where(()),
         )
+
+    def typical_duration(self, workload: Workload) -> float | None:
+        path: KeyPath = ("typical_duration",)
+        if not self.r.has(path):
+            return None
+        took = self.positive(path)
+        if took < workload.duration:
+            raise self.doc.error(
+                path,
+                f"a run takes at least its workload's {workload.duration:g} s, stack up and down on top",
+            )
+        return took
 
     def stack(self) -> StackRef:
         spec = self.r.string(("stack",), "default")

@@ -211,6 +211,8 @@ class Scenario(Located):
     stack: StackRef
     workload: Workload
     description: str = ""
+    typical_duration: float | None = None
+    """Seconds a run usually takes here, stack up and down included (documentation, not a limit)."""
     overrides: Overrides = field(default_factory=Overrides)
     seed: int | None = None
     steady_state: SteadyState = field(default_factory=SteadyState)

@@ -41,6 +41,8 @@ class XmusService:
     """gRPC package prefixes nginx routes to it (``xmux.forum.v4.``)."""
     rest: tuple[str, ...] = ()
     """HTTP paths nginx routes to its http port (``/v2/``; ``= /test`` is an exact match)."""
+    internal: tuple[str, ...] = ()
+    """Services inside its routed packages that only other services call: nginx routes them nowhere."""
     config: Settings = ()
     """Settings of its own (besides those every XMUS kind has)."""
     runtime: str = "xmux_sim.services.xmus:XmusRuntime"
@@ -225,7 +227,8 @@ KINDS: Mapping[str, KindInfo] = {
 # ----- XMUS stand-in services ----------------------------------------------------------
 # One image for all of them (the service is chosen by the command); each kind may run
 # several replicas, which nginx balances. `env` is passed to the container as is (for a
-# real image swapped in with `image:`); `probe: tcp` accepts an image without gRPC health.
+# real image swapped in with `image:` or `build:`); `probe: tcp` accepts an image without
+# gRPC health.
 XMUS_MAX_REPLICAS = 5
 XMUS_CONFIG: Settings = (
     Param("seed", int_at_least(0, 2**31 - 1), "seed of the deterministic seed data", 1),
@@ -235,7 +238,14 @@ XMUS_CONFIG: Settings = (
 )
 XMUS: Mapping[str, XmusService] = {
     "xmus-auth": XmusService("auth", ("postgres",), asks_auth=False),
-    "xmus-user": XmusService("user", ("postgres",), grpc=("xmux.core.user.v4.",)),
+    # It signs custom tokens with a key made per run.
+    "xmus-user": XmusService(
+        "user",
+        ("postgres",),
+        grpc=("xmux.core.user.v4.",),
+        internal=("xmux.core.user.v4.UserInternal",),
+        runtime="xmux_sim.services.xmus:UserRuntime",
+    ),
     "xmus-aaos": XmusService("aaos", ("mongo",), grpc=("xmux.core.aaos.v4.",)),
     "xmus-forum": XmusService("forum", ("postgres", "nats"), grpc=("xmux.forum.v4.",)),
     # It serves no caller: it consumes forum events. JetStream redelivers an unacknowledged
@@ -252,8 +262,23 @@ XMUS: Mapping[str, XmusService] = {
         runtime="xmux_sim.services.xmus:NotifierRuntime",
     ),
     "xmus-lost-found": XmusService("lost_found", ("mongo",), grpc=("xmux.lost_found.v4.",)),
-    "xmus-oss": XmusService("oss", ("minio",), grpc=("xmux.core.oss.v4.",), rest=("/v4/oss/",)),
+    "xmus-oss": XmusService(
+        "oss",
+        ("minio",),
+        grpc=("xmux.core.oss.v4.",),
+        rest=("/v4/oss/",),
+        internal=("xmux.core.oss.v4.OSSInternal",),
+    ),
     "xmus-v2": XmusService("v2", ("postgres",), rest=("/v2/", "= /test")),
+    # The chat assistant: chunk_delay_ms between the pieces of a streamed reply (a long-lived
+    # stream, as a model's).
+    "xmus-xia": XmusService(
+        "xia",
+        (),
+        grpc=("xmux.xia.v4.",),
+        config=(Param("chunk_delay_ms", int_at_least(0, 60_000), "ms between the pieces of a reply", 50),),
+        runtime="xmux_sim.services.xmus:XiaRuntime",
+    ),
 }
 """AuthInternal (xmux.core.auth.v4) is internal: no route leads to the auth service."""
 XMUS_SERVICES: Mapping[str, str] = {kind: x.serves for kind, x in XMUS.items()}

@@ -71,6 +71,18 @@ class Node:
 
 
 @dataclass(frozen=True)
+class Build:
+    """An image the stack builds itself (docker compose's ``build``)."""
+
+    context: Path
+    """The build context, an existing directory (resolved against the stack file's folder)."""
+    dockerfile: str = "Dockerfile"
+    """Relative to the context."""
+    args: Mapping[str, str] = field(default_factory=dict)
+    """Build arguments; a value naming one of our images (``xmux-sim/xmus``) is its current tag."""
+
+
+@dataclass(frozen=True)
 class Service:
     name: str
     kind: str
@@ -83,6 +95,14 @@ class Service:
     image: str | None = None
     """An image to run instead of the kind's own (for example the official ``mongo``)."""
     flavour: str | None = None
+    build: Build | None = None
+    """Build the image to run from a directory instead (set ``image`` once it is built)."""
+    command: tuple[str, ...] | None = None
+    """Replaces the image's entrypoint (Kubernetes' ``command``)."""
+    args: tuple[str, ...] | None = None
+    """Replaces the image's command, or the kind's own (Kubernetes' ``args``)."""
+    files: Mapping[str, bytes] = field(default_factory=dict)
+    """Files written into the app container before it starts: path -> content (config files)."""
 
 
 @dataclass(frozen=True)

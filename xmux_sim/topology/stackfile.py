@@ -14,10 +14,10 @@ from ipaddress import IPv4Network
 from pathlib import Path
 
 from xmux_sim.params import NAME, Param, ParamError, ParamType, int_at_least, quoted, shown
+from xmux_sim.topology import overrides
 from xmux_sim.topology.kinds import KINDS
 from xmux_sim.topology.model import ROUTER_OFFSET, BgpSettings, NetworkSettings, Node, Service, Stack
 from xmux_sim.topology.yamldoc import KeyPath, Reader, YamlDoc
-from xmux_sim.values import IMAGE
 
 __all__ = [
     "BGP",
@@ -73,7 +73,9 @@ def build_stack(doc: YamlDoc, source: Path | None) -> Stack:
     name = _name(r, ("name",))
     network = _network(r)
     nodes = _nodes(r, network)
-    services = _services(r, nodes)
+    # Paths in the file (build contexts, files) are relative to its folder.
+    folder = source.resolve().parent if source is not None else Path.cwd()
+    services = _services(r, nodes, folder)
     return Stack(name=name, nodes=nodes, services=services, network=network, source=source)
 
 
@@ -214,10 +216,22 @@ def _nth_slash24(r: Reader, path: KeyPath, supernet: IPv4Network, index: int) ->
 
 # ----- services --------------------------------------------------------------------------------
 
-SERVICE_FIELDS = ("kind", "replicas", "placement", "publish", "config", "image", "flavour")
+SERVICE_FIELDS = (
+    "kind",
+    "replicas",
+    "placement",
+    "publish",
+    "config",
+    "image",
+    "build",
+    "flavour",
+    "command",
+    "args",
+    "files",
+)
 
 
-def _services(r: Reader, nodes: tuple[Node, ...]) -> dict[str, Service]:
+def _services(r: Reader, nodes: tuple[Node, ...], folder: Path) -> dict[str, Service]:
     raw = r.raw(("services",))
     if not isinstance(raw, dict) or not raw:
         raise r.doc.error(("services",), "expected a mapping of service name -> settings")
@@ -247,7 +261,7 @@ def _services(r: Reader, nodes: tuple[Node, ...]) -> dict[str, Service]:
             flavour = r.string((*base, "flavour"), kind.flavours[0], choices=kind.flavours)
         elif r.has((*base, "flavour")):
             raise r.doc.error((*base, "flavour"), f"kind {kind_name!r} has no flavours")
-        image = r.read((*base, "image"), IMAGE) if r.has((*base, "image")) else None
+        image, build = overrides.image_and_build(r, base, folder)
         services[name] = Service(
             name=name,
             kind=kind_name,
@@ -257,6 +271,10 @@ def _services(r: Reader, nodes: tuple[Node, ...]) -> dict[str, Service]:
             config=config,
             image=image,
             flavour=flavour,
+            build=build,
+            command=overrides.argv(r, (*base, "command")),
+            args=overrides.argv(r, (*base, "args")),
+            files=overrides.files(r, base, folder),
         )
     crowded = crowded_node(services.values(), nodes)
     if crowded is not None:
