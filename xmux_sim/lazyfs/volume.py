@@ -141,10 +141,11 @@ class LazyVolume:
         return node
 
     def link(self, node: Inode, parent: Inode, name: bytes) -> None:
-        if node.is_dir:
-            raise fail(errno.EPERM)
+        # Linux looks the new name up before it refuses a directory (EEXIST wins over EPERM).
         if name in self.entries(parent):
             raise fail(errno.EEXIST)
+        if node.is_dir:
+            raise fail(errno.EPERM)
         self._attach(parent, name, node)
         node.attrs.ctime_ns = time.time_ns()
 
