@@ -22,7 +22,7 @@ from xmux_sim.load.records import read_records
 from xmux_sim.topology import load_stack
 
 ROOT = Path(__file__).resolve().parents[2]
-STACK = ROOT / "loadtests" / "stacks" / "load.yaml"
+STACK = ROOT / "xmux_sim" / "stacks" / "load.yaml"
 SCENARIO = ROOT / "loadtests" / "during" / "drop-node-2.yaml"
 
 # What the XMUX app calls (DESIGN.md section 1) and the smoke profile's tour makes every user call.

@@ -10,6 +10,7 @@ generated faults with a seed) within a deadline.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -176,6 +177,10 @@ def test_text_mutants_are_valid_or_our_error(
 @FUZZ
 @given(shipped=st.sampled_from(SHIPPED), data=st.data())
 def test_data_mutants_are_valid_or_our_error(shipped: tuple[str, Path], data: st.DataObject) -> None:
+    # A copy per draw: HOSTILE holds lists and mappings that a later edit of the same example
+    # appends to or deletes from, which would change HOSTILE itself and so the next example's
+    # draws (hypothesis then stops with FlakyStrategyDefinition).
+    hostile = st.sampled_from(HOSTILE).map(copy.deepcopy)
     kind, path = shipped
     doc = yaml.safe_load(path.read_text())
     for _ in range(data.draw(st.integers(1, 3))):
@@ -186,15 +191,13 @@ def test_data_mutants_are_valid_or_our_error(shipped: tuple[str, Path], data: st
         parent = _parent(doc, place)
         action = data.draw(st.sampled_from(["replace", "replace", "drop", "add"]))
         if action == "replace":
-            parent[place[-1]] = data.draw(st.sampled_from(HOSTILE))
+            parent[place[-1]] = data.draw(hostile)
         elif action == "drop":
             del parent[place[-1]]
         elif isinstance(parent, dict):
-            parent[data.draw(st.sampled_from(["colour", "x\n", "[/]", "<<"]))] = data.draw(
-                st.sampled_from(HOSTILE)
-            )
+            parent[data.draw(st.sampled_from(["colour", "x\n", "[/]", "<<"]))] = data.draw(hostile)
         else:
-            parent.append(data.draw(st.sampled_from(HOSTILE)))
+            parent.append(data.draw(hostile))
     check(kind, yaml.safe_dump(doc, sort_keys=False), path)
 
 
