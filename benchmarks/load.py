@@ -7,7 +7,7 @@ calls per second, p50/p99, the load generator's CPU (cores) and the stack's (cor
 its own account of its containers' CPU). locust/h2load is the figure to report: how close locust drives
 the path to what the stack takes, and which side ran out of CPU first.
 
-    .venv/bin/python benchmarks/load.py                     # loadtests/stacks/load.yaml, up and down
+    .venv/bin/python benchmarks/load.py                     # xmux_sim/stacks/load.yaml, up and down
     .venv/bin/python benchmarks/load.py --attach RUN --users 16 --seconds 20
 
 Prints the figures and writes benchmarks/results/load.json.
@@ -98,7 +98,7 @@ def locust_run(run: Run, users: int, seconds: float, workers: int, folder: Path)
 
 def h2load_run(run: Run, users: int, seconds: float, folder: Path) -> dict[str, Any]:
     target = target_of(run)
-    student = seed.students(target.seed, target.size)[0]
+    student = seed.registered(target.seed, target.size)[0]
     auth = client.auth_metadata(student.campus_id, student.password)[0][1]
     meter = CpuMeter(run)
     meter.start()
@@ -120,7 +120,7 @@ def h2load_run(run: Run, users: int, seconds: float, folder: Path) -> dict[str, 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stack", default=str(ROOT / "loadtests" / "stacks" / "load.yaml"))
+    parser.add_argument("--stack", default=str(ROOT / "xmux_sim" / "stacks" / "load.yaml"))
     parser.add_argument("--attach", metavar="RUN", help="a running stack instead of bringing one up")
     parser.add_argument("--users", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=20.0)

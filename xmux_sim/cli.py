@@ -1,33 +1,57 @@
-"""The `xmux-sim` command line."""
+"""The `xmux-sim` command line.
+
+Every option a file could also set is read by the file's own declared type (the same
+rules, the same messages), so bad input stops the command before anything starts. Errors
+are printed as plain text: what a user wrote is never read as markup. An unexpected
+exception ends in one line and exit 2; ``--debug`` adds its traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from xmux_sim.errors import XmuxSimError
+from xmux_sim.errors import UsageError, XmuxSimError
+from xmux_sim.params import SEED, option
+from xmux_sim.terminal import Terminal, Verbosity, command_log, verbosity_flags
 
 if TYPE_CHECKING:
-    from xmux_sim.providers.base import Provider, RunStatus
+    from xmux_sim.providers.base import Images, Provider, RunStatus
     from xmux_sim.session import Session
     from xmux_sim.topology import Stack
 
-console = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+# Replaced by main() with the terminal of the command being run (its verbosity, its log).
+term = Terminal()
+console = term.err
+out = term.out
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def plain(text: str) -> Text:
+    """User text as it is: no markup, no emoji codes, control characters shown as escapes."""
+    return Text(_CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text))
+
+
+def _error(message: str) -> None:
+    # Never wrapped: a file:line: field message must stay one copyable line.
+    console.print(Text.assemble(("error: ", "red"), plain(message)), soft_wrap=True, highlight=False)
 
 
 def _progress(line: str) -> None:
-    console.log(line, markup=False)
+    term.step(line)
 
 
 def _provider() -> Provider:
@@ -39,10 +63,12 @@ def _provider() -> Provider:
 def cmd_images(args: argparse.Namespace) -> int:
     images = _provider().images
     if args.images_command == "build":
-        with console.status("building images (the first build takes a few minutes)"):
+        with term.working("building images (the first build takes a few minutes)"):
             built = images.build(args.names or None, rebuild=args.rebuild)
-        console.print(f"built: {', '.join(built) or 'nothing (all up to date)'}")
+        term.note(f"built: {', '.join(built) or 'nothing (all up to date)'}")
         return 0
+    if args.images_command == "tags":
+        return images_tags(args, images)
     rows = images.states()
     if args.json:
         out.print_json(json.dumps([r.__dict__ for r in rows]))
@@ -57,7 +83,22 @@ def cmd_images(args: argparse.Namespace) -> int:
             r.program,
             r.version or "-",
         )
-    out.print(table)
+    term.table(table)
+    return 0
+
+
+def images_tags(args: argparse.Namespace, images: Images) -> int:
+    from xmux_sim.images.catalogue import catalogue
+
+    names = args.names or sorted(catalogue())
+    unknown = [n for n in names if n not in catalogue()]
+    if unknown:
+        raise XmuxSimError(f"unknown image(s): {', '.join(unknown)}; known: {', '.join(sorted(catalogue()))}")
+    tags = {name: images.tag(name) for name in names}
+    if args.json:
+        term.print(json.dumps(tags, indent=1))
+    else:
+        term.print("\n".join(tags.values()))
     return 0
 
 
@@ -91,14 +132,14 @@ def _session(stack: Stack, keep: bool = False) -> Iterator[Session]:
     """A run session on ``stack``, with a spinner while it comes up."""
     from xmux_sim.session import run_session
 
-    spinner = console.status(f"bringing stack {stack.name} up")
-    spinner.start()
+    spinner = ExitStack()
+    spinner.enter_context(term.working(f"bringing stack {stack.name} up"))
     try:
-        with run_session(stack, keep=keep, progress=_progress) as session:
-            spinner.stop()
+        with run_session(stack, keep=keep, progress=_progress, say=_progress) as session:
+            spinner.close()
             yield session
     finally:
-        spinner.stop()
+        spinner.close()
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -108,20 +149,18 @@ def cmd_up(args: argparse.Namespace) -> int:
     t0 = time.monotonic()
     with _session(stack, keep=args.keep) as session:
         run = session.run
-        console.print(
-            f"stack [bold]{stack.name}[/] up as run [bold]{run.run_id}[/] in {time.monotonic() - t0:.1f}s"
-        )
-        out.print(_status_table(run.status()))
+        term.note(f"stack {stack.name} up as run {run.run_id} in {time.monotonic() - t0:.1f}s")
+        term.table(_status_table(run.status()))
         if args.keep:
             session.finish()
-            console.print(f"kept: `xmux-sim status`, then `xmux-sim down --run {run.run_id}`")
+            term.note(f"kept: `xmux-sim status`, then `xmux-sim down --run {run.run_id}`")
             return 0
-        console.print("serving until Ctrl-C (use --keep to leave it running instead)")
+        term.note("serving until Ctrl-C (use --keep to leave it running instead)")
         with suppress(KeyboardInterrupt):  # or SIGTERM, which the session turns into one
             threading.Event().wait()
-        with console.status("taking the stack down"):
+        with term.working("taking the stack down"):
             session.finish()
-    console.print("down")
+    term.note("down")
     return 0
 
 
@@ -148,13 +187,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         out.print(json.dumps(status, indent=2), soft_wrap=True, markup=False)
         return 0
-    out.print(_status_table(status))
+    term.table(_status_table(status))
     if any(node["router"] for node in status["nodes"].values()):
-        out.print(_nodes_table(status))
+        term.table(_nodes_table(status))
     for fault in status["faults"]:
-        out.print(
-            f"[yellow]active fault[/] {fault['id']}: {fault['description']} (since {fault['injected_at']})"
-        )
+        line = f" {fault['id']}: {fault['description']} (since {fault['injected_at']})"
+        out.print(Text.assemble(("active fault", "yellow"), plain(line)))
     _print_alerts(status)
     return 0
 
@@ -165,15 +203,15 @@ def _print_alerts(status: RunStatus) -> None:
 
     for name, svc in status["services"].items():
         if "firing_error" in svc:
-            out.print(
-                f"[yellow]{name}: alerts unknown[/] ({svc['firing_error']})", markup=True, soft_wrap=True
-            )
+            line = f" ({svc['firing_error']})"
+            out.print(Text.assemble((f"{name}: alerts unknown", "yellow"), plain(line)), soft_wrap=True)
         for alert in svc.get("firing") or ():
             title = alert_title(alert["alert"], alert["labels"])
             summary = f": {alert['summary']}" if alert["summary"] else ""
-            out.print(f"[red]firing alert[/] {title} (since {alert['since']}){summary}", soft_wrap=True)
+            line = f" {title} (since {alert['since']}){summary}"
+            out.print(Text.assemble(("firing alert", "red"), plain(line)), soft_wrap=True)
         if "firing" in svc and not svc["firing"]:
-            out.print(f"[green]no alert firing[/] ({name})")
+            out.print(Text.assemble(("no alert firing", "green"), plain(f" ({name})")))
 
 
 def cmd_down(args: argparse.Namespace) -> int:
@@ -197,9 +235,9 @@ def cmd_smoke(args: argparse.Namespace) -> int:
     with _session(stack) as session:
         run = session.run
         up_s = time.monotonic() - t0
-        with console.status("checking every service with a real round trip"):
+        with term.working("checking every service with a real round trip"):
             results = run_checks(run)
-        with console.status("taking the stack down"):
+        with term.working("taking the stack down"):
             session.finish()
     table = Table(
         "service",
@@ -211,36 +249,35 @@ def cmd_smoke(args: argparse.Namespace) -> int:
     )
     for r in results:
         table.add_row(
-            r.service, r.check, "[green]ok[/]" if r.ok else "[red]FAILED[/]", f"{r.seconds:.2f}s", r.detail
+            r.service,
+            r.check,
+            "[green]ok[/]" if r.ok else "[red]FAILED[/]",
+            f"{r.seconds:.2f}s",
+            plain(r.detail),
         )
-    out.print(table)
+    term.table(table)
     failed = [r for r in results if not r.ok]
     out.print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     return 1 if failed else 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from rich.live import Live
-    from rich.text import Text
-
     from xmux_sim.experiment import RunOptions, ScenarioRunner
     from xmux_sim.report import verdict_table
     from xmux_sim.scenario import default_scenario_path, load_scenario
 
     path = args.file or default_scenario_path()
     scenario = load_scenario(path)
-    options = RunOptions(seed=args.seed, report_dir=Path(args.report_dir), keep=args.keep, attach=args.attach)
+    options = RunOptions(seed=args.seed, report_dir=args.report_dir, keep=args.keep, attach=args.attach)
 
-    def live(line: Callable[[], str]) -> Live:
-        return Live(get_renderable=lambda: Text(line(), style="bold"), console=console, refresh_per_second=4)
-
-    outcome = ScenarioRunner(scenario, options, say=_progress).run(status=live)
+    outcome = ScenarioRunner(scenario, options, say=_progress).run(status=term.live)
     if outcome.report is not None:
-        out.print(verdict_table(outcome.report))
+        term.table(verdict_table(outcome.report))
     if outcome.error:
-        console.print(f"[red]the run could not be carried out:[/] {outcome.error}", soft_wrap=True)
+        message = Text.assemble(("the run could not be carried out: ", "red"), plain(outcome.error))
+        console.print(message, soft_wrap=True)
     if outcome.paths is not None:
-        console.print(f"seed {outcome.seed}; report: {outcome.paths.html}", soft_wrap=True)
+        term.note(f"seed {outcome.seed}; report: {outcome.paths.html}")
     return int(outcome.status)
 
 
@@ -250,22 +287,22 @@ def cmd_fault(args: argparse.Namespace) -> int:
 
     info = FAULT_KINDS.get(args.kind)
     if info is None:
-        raise XmuxSimError(FAULT_KINDS.unknown(args.kind))
+        raise UsageError(FAULT_KINDS.unknown(args.kind))
     try:
         spec = FaultSpec.from_args(args.kind, args.params)
     except FaultSpecError as exc:
         usage = " ".join(f"{p.name}=..." for p in info.params)
-        raise XmuxSimError(f"{args.kind}: {exc}\n  usage: xmux-sim fault {args.kind} {usage}") from None
+        raise UsageError(f"{args.kind}: {exc} (usage: xmux-sim fault {args.kind} {usage})") from None
     provider = _provider()
     run = provider.attach(args.run)
-    with console.status(f"injecting {spec.describe()}"):
+    with term.working(f"injecting {spec.describe()}"):
         fault = run.faults().inject(spec)
     if args.json:
         described = {"id": fault.id, "run": run.run_id, "kind": spec.kind, "description": spec.describe()}
         out.print(json.dumps(described), soft_wrap=True, markup=False)
     else:
         console.print(
-            f"injected {spec.describe()} into run {run.run_id}; heal with `xmux-sim heal {fault.id}`"
+            plain(f"injected {spec.describe()} into run {run.run_id}; heal with `xmux-sim heal {fault.id}`")
         )
         out.print(fault.id)
     return 0
@@ -275,10 +312,10 @@ def cmd_heal(args: argparse.Namespace) -> int:
     provider = _provider()
     run = provider.attach(args.run)
     faults = run.faults()
-    with console.status("healing"):
+    with term.working("healing"):
         healed = faults.heal_all() if args.all else [faults.heal(args.id)]
     for entry in healed:
-        console.print(f"healed {entry.spec.describe()} [{entry.id}]")
+        console.print(plain(f"healed {entry.spec.describe()} [{entry.id}]"))
     if not healed:
         console.print(f"run {run.run_id} had no active fault")
     return 0
@@ -292,7 +329,7 @@ def cmd_faults(args: argparse.Namespace) -> int:
         for info in FAULT_KINDS.values():
             params = ", ".join(f"{p.name}{'' if p.required else '?'}" for p in info.params)
             table.add_row(info.name, params, info.help)
-        out.print(table)
+        term.table(table)
         return 0
     run = _provider().attach(args.run)
     entries = run.faults().active()
@@ -301,112 +338,189 @@ def cmd_faults(args: argparse.Namespace) -> int:
         return 0
     table = Table("id", "fault", "injected at", title=f"active faults of run {run.run_id}")
     for e in entries:
-        table.add_row(e.id, e.spec.describe(), e.injected_at)
-    out.print(table)
+        table.add_row(e.id, plain(e.spec.describe()), e.injected_at)
+    term.table(table)
     return 0
 
 
 def cmd_load(args: argparse.Namespace) -> int:
     import dataclasses
 
-    from rich.live import Live
-    from rich.text import Text
-
     from xmux_sim.load.command import LoadOptions, run_load
     from xmux_sim.load.terminal import comparison_table, summary_table
 
     # The options are named as the flags are (--spawn-rate -> spawn_rate).
-    given = {f.name: getattr(args, f.name) for f in dataclasses.fields(LoadOptions) if f.name != "report_dir"}
-    options = LoadOptions(**given, report_dir=Path(args.report_dir))
-
-    def live(line: Callable[[], str]) -> Live:
-        return Live(get_renderable=lambda: Text(line(), style="bold"), console=console, refresh_per_second=2)
-
-    outcome = run_load(options, say=_progress, live=live)
-    out.print(summary_table(outcome.summary))
+    options = LoadOptions(**{f.name: getattr(args, f.name) for f in dataclasses.fields(LoadOptions)})
+    outcome = run_load(options, say=_progress, live=term.live)
+    term.table(summary_table(outcome.summary))
     if outcome.comparison is not None:
-        out.print(comparison_table(outcome.comparison))
+        term.table(comparison_table(outcome.comparison))
     for problem in outcome.problems:
-        console.print(f"[red]worse:[/] {problem}", soft_wrap=True, markup=True, highlight=False)
+        console.print(Text.assemble(("worse: ", "red"), plain(problem)), soft_wrap=True, highlight=False)
     if outcome.folder is not None:
-        console.print(
-            f"report: {outcome.folder}/load.html (locust: locust.html, locust_*.csv)", soft_wrap=True
-        )
+        term.note(f"report: {outcome.folder}/load.html (locust: locust.html, locust_*.csv)")
     return outcome.status
 
 
-def cmd_validate(args: argparse.Namespace) -> int:
-    from xmux_sim.services import runtime_for
-    from xmux_sim.topology import load_stack
+def cmd_suite(args: argparse.Namespace) -> int:
+    from xmux_sim.suite.command import run_suite
 
-    stack = load_stack(args.file)
-    out.print(
-        f"{args.file}: stack {stack.name!r}, {len(stack.nodes)} node(s), services: "
-        f"{', '.join(f'{s.name} ({s.kind} x{s.replicas})' for s in stack.services.values())}"
-    )
-    user_rules = [str(f.path) for f in stack.alerts.rule_files if not f.builtin]
-    if user_rules:
-        # The rule files' expressions are Prometheus' to judge: promtool, in the stack's image.
-        tool = _provider().images.run_tool
-        for svc in stack.services.values():
-            runtime_for(svc.kind).preflight(svc, stack, tool)
-        out.print(f"rule files accepted by promtool: {', '.join(user_rules)}")
+    return run_suite(args, term)
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from xmux_sim.suite.command import run_dashboard
+
+    return run_dashboard(args, term)
+
+
+def _report_dir(text: str) -> Path:
+    # Imported when a command that writes reports is parsed, not for every `xmux-sim --help`.
+    from xmux_sim.report.writer import check_report_dir
+
+    return check_report_dir(text)
+
+
+_PROFILE_KEYS = {"users", "stages", "arrival_rate", "spawn_rate", "think", "mix", "limits", "compare"}
+
+
+def _file_kind(path: str) -> str:
+    """What a file is, by its top-level keys: a scenario has a workload, a stack services."""
+    from xmux_sim.topology.yamldoc import YamlDoc
+
+    data = YamlDoc.load(path).data
+    keys = set(data) if isinstance(data, dict) else set()
+    if "workload" in keys:
+        return "scenario"
+    if "services" not in keys and keys & _PROFILE_KEYS:
+        return "profile"
+    return "stack"
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    kind = args.kind or _file_kind(args.file)
+    if kind == "scenario":
+        from xmux_sim.scenario import load_scenario
+        from xmux_sim.scenario.loader import resolve_stack
+
+        scenario = load_scenario(args.file)
+        stack = resolve_stack(scenario)
+        said = (
+            f"scenario {scenario.name!r} on stack {stack.name!r}: {len(scenario.faults)} fault(s), "
+            f"{len(scenario.schedules)} generated schedule(s), {len(scenario.invariants)} invariant(s)"
+        )
+    elif kind == "profile":
+        from xmux_sim.load.profile import load_profile
+
+        profile = load_profile(args.file)
+        said = (
+            f"load profile {profile.name!r}: {profile.peak_users} users at most, {profile.total_duration:g} s"
+        )
+    else:
+        from xmux_sim.topology import load_stack
+
+        stack = load_stack(args.file)
+        said = f"stack {stack.name!r}, {len(stack.nodes)} node(s), services: " + ", ".join(
+            f"{s.name} ({s.kind} x{s.replicas})" for s in stack.services.values()
+        )
+    out.print(plain(f"{args.file}: {said}"), soft_wrap=True)
+    if kind != "profile":
+        _check_rules(stack)
     return 0
+
+
+def _check_rules(stack: Stack) -> None:
+    """The user's rule files through promtool, in the stack's Prometheus image (as ``up`` does)."""
+    from xmux_sim.services import runtime_for
+
+    user_rules = [str(f.path) for f in stack.alerts.rule_files if not f.builtin]
+    if not user_rules:
+        return
+    tool = _provider().images.run_tool
+    for svc in stack.services.values():
+        runtime_for(svc.kind).preflight(svc, stack, tool)
+    out.print(plain(f"rule files accepted by promtool: {', '.join(user_rules)}"), soft_wrap=True)
 
 
 def parser() -> argparse.ArgumentParser:
     from xmux_sim.faults.kind import FAULT_KINDS
+    from xmux_sim.load.profile import FIELDS
+    from xmux_sim.suite.command import add_dashboard_parser, add_suite_parser
 
+    report_dir = option(_report_dir, "folder")
+    debug = "show the traceback of an unexpected error"
     p = argparse.ArgumentParser(
         prog="xmux-sim", description="The XMUX cluster on one machine, broken on purpose."
     )
+    p.add_argument("--debug", action="store_true", help=debug)
+    # Also after the command (`xmux-sim run x --debug`); SUPPRESS keeps a --debug given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=debug)
     sub = p.add_subparsers(dest="command", required=True)
+    # --quiet / --verbose on every command that works for long.
+    long = [common, verbosity_flags()]
 
-    images = sub.add_parser("images", help="build and list the locally built images")
+    def command(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        kwargs.setdefault("parents", [common])
+        return sub.add_parser(name, **kwargs)
+
+    images = command("images", help="build and list the locally built images")
     isub = images.add_subparsers(dest="images_command", required=True)
-    build = isub.add_parser("build", help="build missing images (and their parents)")
+    build = isub.add_parser("build", help="build missing images (and their parents)", parents=long)
     build.add_argument("names", nargs="*", help="images to build (default: all)")
     build.add_argument("--rebuild", action="store_true", help="rebuild the named images even if present")
     lst = isub.add_parser("list", help="each image: built or missing, size, program version")
     lst.add_argument("--json", action="store_true")
+    tags = isub.add_parser(
+        "tags",
+        help="the content tag of each image, one a line (a cache key for CI: they change when an image's "
+        "folder does)",
+    )
+    tags.add_argument("names", nargs="*", help="images (default: all)")
+    tags.add_argument("--json", action="store_true", help="print {image: tag} as JSON")
     images.set_defaults(func=cmd_images)
 
-    up = sub.add_parser("up", help="bring a stack up")
-    up.add_argument("--stack", help="stack file (default: the embedded xmux stack)")
+    up = command("up", help="bring a stack up", parents=long)
+    up.add_argument("--stack", help="stack file or embedded stack's name (default: xmux)")
     up.add_argument("--keep", action="store_true", help="leave it running and return")
     up.set_defaults(func=cmd_up)
 
-    status = sub.add_parser("status", help="services of a running stack")
+    status = command("status", help="services of a running stack")
     status.add_argument("--run", help="run id (default: the only running one)")
     status.add_argument("--json", action="store_true")
     status.set_defaults(func=cmd_status)
 
-    down = sub.add_parser("down", help="remove a stack")
+    down = command("down", help="remove a stack")
     group = down.add_mutually_exclusive_group()
     group.add_argument("--run", help="run id (default: the only running one)")
     group.add_argument("--all", action="store_true", help="every xmux-sim run on this engine")
     down.set_defaults(func=cmd_down)
 
-    smoke = sub.add_parser("smoke", help="up, a real round trip through every service, down; a verdict table")
-    smoke.add_argument("--stack", help="stack file (default: the embedded xmux stack)")
+    smoke = command(
+        "smoke", help="up, a real round trip through every service, down; a verdict table", parents=long
+    )
+    smoke.add_argument("--stack", help="stack file or embedded stack's name (default: xmux)")
     smoke.set_defaults(func=cmd_smoke)
 
-    run = sub.add_parser(
+    run = command(
         "run",
         help="run a scenario: steady state, workload, faults, checkers; writes a report",
         description="Exit 0 when every invariant holds, 1 when one is violated, 2 when the run could not "
         "be carried out.",
+        parents=long,
     )
     run.add_argument("file", nargs="?", help="scenario file (default: the embedded default scenario)")
-    run.add_argument("--seed", type=int, help="replay the schedule and data of this seed")
-    run.add_argument("--report-dir", default="reports", help="where reports/<scenario>-<run>/ go")
+    run.add_argument("--seed", type=SEED.option(), help="replay the schedule and data of this seed")
+    run.add_argument(
+        "--report-dir", type=report_dir, default="reports", help="where reports/<scenario>-<run>/ go"
+    )
     run.add_argument("--keep", action="store_true", help="leave the stack up afterwards")
     run.add_argument(
         "--attach", nargs="?", const="", metavar="RUN", help="use a running stack (default: the only one)"
     )
     run.set_defaults(func=cmd_run)
 
-    fault = sub.add_parser(
+    fault = command(
         "fault",
         help="inject a fault into a running stack; prints its id",
         description="Inject a fault, e.g. `xmux-sim fault drop-node node=node-2 mode=link`, "
@@ -419,65 +533,104 @@ def parser() -> argparse.ArgumentParser:
     fault.add_argument("--json", action="store_true", help="print {id, run, kind, description} as JSON")
     fault.set_defaults(func=cmd_fault)
 
-    heal = sub.add_parser("heal", help="heal a fault by id, or every active fault")
+    heal = command("heal", help="heal a fault by id, or every active fault")
     which = heal.add_mutually_exclusive_group(required=True)
     which.add_argument("id", nargs="?", help="the id `xmux-sim fault` printed")
     which.add_argument("--all", action="store_true", help="every active fault of the run")
     heal.add_argument("--run", help="run id (default: the only running one)")
     heal.set_defaults(func=cmd_heal)
 
-    faults = sub.add_parser("faults", help="active faults of a run (or --kinds: every fault kind)")
+    faults = command("faults", help="active faults of a run (or --kinds: every fault kind)")
     faults.add_argument("--run", help="run id (default: the only running one)")
     faults.add_argument("--json", action="store_true")
     faults.add_argument("--kinds", action="store_true", help="list fault kinds and their parameters")
     faults.set_defaults(func=cmd_faults)
 
-    load = sub.add_parser(
+    load = command(
         "load",
         help="locust load test through nginx: the app's request mix, locust HTML/CSV and our summary",
         description="Exit 0 fine, 1 worse than --compare's baseline (or above the profile's error limit), "
         "2 the run could not be carried out. Profiles: loadtests/profiles/ (smoke, steady, ramp, spike).",
+        parents=long,
     )
     load.add_argument("--profile", help="profile name or file (default: smoke)")
-    load.add_argument("--users", type=int, help="users (replaces the profile's users and stages)")
-    load.add_argument("--spawn-rate", type=float, help="users started per second")
-    load.add_argument("--duration", type=float, help="seconds (replaces the profile's duration and stages)")
-    load.add_argument("--workers", type=int, help="0: one locust process; N: a master and N workers")
-    load.add_argument("--stack", help="stack file (default: the --during scenario's, else the embedded one)")
+    for name, flag_help in (
+        ("users", "users (replaces the profile's users and stages)"),
+        ("spawn_rate", "users started per second"),
+        ("duration", "seconds (replaces the profile's duration and stages)"),
+        ("workers", "0: one locust process; N: a master and N workers"),
+    ):
+        field = FIELDS[name]
+        load.add_argument(
+            f"--{name.replace('_', '-')}", type=field.type.option(), help=f"{flag_help}; {field.type.name}"
+        )
+    load.add_argument(
+        "--stack", help="stack file or embedded stack's name (default: the --during scenario's, else xmux)"
+    )
     load.add_argument(
         "--attach", nargs="?", const="", metavar="RUN", help="use a running stack (default: the only one)"
     )
     load.add_argument("--keep", action="store_true", help="leave the stack up afterwards")
     load.add_argument("--during", metavar="SCENARIO", help="play this scenario's fault timeline meanwhile")
-    load.add_argument("--seed", type=int, help="seed of students, actions and generated faults")
+    load.add_argument("--seed", type=SEED.option(), help="seed of students, actions and generated faults")
     load.add_argument("--compare", metavar="BASELINE.json", help="fail (exit 1) when worse than this summary")
     load.add_argument("--summary", metavar="SUMMARY.json", help="judge this summary instead of running load")
     load.add_argument("--ceiling", action="store_true", help="also drive the app-start path with h2load")
-    load.add_argument("--report-dir", default="reports", help="where reports/load-<profile>-<run>/ go")
+    load.add_argument(
+        "--report-dir", type=report_dir, default="reports", help="where reports/load-<profile>-<run>/ go"
+    )
     load.set_defaults(func=cmd_load)
 
-    validate = sub.add_parser("validate", help="validate a stack file without starting anything")
+    add_suite_parser(sub, long).set_defaults(func=cmd_suite)
+    add_dashboard_parser(sub).set_defaults(func=cmd_dashboard)
+
+    validate = command(
+        "validate", help="validate a stack, scenario or load-profile file without starting anything"
+    )
     validate.add_argument("file")
+    validate.add_argument(
+        "--as",
+        dest="kind",
+        choices=("stack", "scenario", "profile"),
+        help="what the file is (default: a scenario if it has a workload, a profile if it has users or "
+        "stages and no services, else a stack); with --as a stack or profile may be named",
+    )
     validate.set_defaults(func=cmd_validate)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    global term, console, out
+    argv = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in argv
     try:
+        # argparse's own errors (an option's type, a missing argument) exit 2 by SystemExit.
+        args = parser().parse_args(argv)
+        term = Terminal(getattr(args, "verbosity", Verbosity.NORMAL))
+        console, out = term.err, term.out
+        if hasattr(args, "verbosity"):
+            term.log_to(command_log(args.command))
         return int(args.func(args))
     except XmuxSimError as exc:
-        # Never wrapped: a file:line: field message must stay one copyable line.
-        console.print(f"[red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+        if debug:
+            console.print_exception()
+        _error(str(exc))
+        term.point_at_log()
         return exc.exit_code
     except KeyboardInterrupt:
         console.print("interrupted; cleaned up")
         return 130
-    except Exception:
-        # A bug of ours, not a verdict: exit 2 ("could not be carried out"), never 1.
-        console.print_exception()
-        console.print("[red]error:[/] xmux-sim failed unexpectedly (the traceback above says where)")
+    except Exception as exc:
+        # A bug of ours, not a verdict: exit 2 ("could not be carried out"), never 1, in one line.
+        if debug:
+            console.print_exception()
+        what = " ".join(f"{type(exc).__name__}: {exc}".split())
+        hint = "" if debug else " (--debug shows where)"
+        _error(f"xmux-sim failed unexpectedly: {what[:300]}{hint}")
+        term.point_at_log()
         return 2
+    finally:
+        term.close()
 
 
 if __name__ == "__main__":

@@ -14,8 +14,15 @@ class XmuxSimError(Exception):
     exit_code = 2
 
 
-class StackFileError(XmuxSimError):
-    """A stack or scenario file that does not validate; the message names file, line and field."""
+class InputError(XmuxSimError):
+    """A file or command-line value that does not validate: ``file:line: field: what is wrong``.
+
+    Raised before anything starts; every reader of user input raises a subclass of it.
+    """
+
+
+class StackFileError(InputError):
+    """A stack file that does not validate (or cannot be read); names file, line and field."""
 
 
 class DockerUnavailable(XmuxSimError):
@@ -38,8 +45,12 @@ class BuildFailed(XmuxSimError):
     """An image build or a Go program build failed."""
 
 
-class ScenarioFileError(XmuxSimError):
+class ScenarioFileError(InputError):
     """A scenario file that does not validate, or does not fit its stack; names file, line and field."""
+
+
+class UsageError(InputError):
+    """A command-line value that does not validate; names the option."""
 
 
 class Unsupported(XmuxSimError):

@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from xmux_sim import clients
+from xmux_sim.params import SEED, option
+from xmux_sim.report.writer import check_report_dir
 from xmux_sim.services.base import Endpoint
 
 if TYPE_CHECKING:
@@ -53,8 +55,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="RUN",
         help="attach to a running stack (the only one, or RUN) instead of starting one",
     )
-    group.addoption("--xmux-seed", type=int, default=None, help="seed for scenario files")
-    group.addoption("--xmux-report-dir", default="reports", help="where scenario reports go")
+    group.addoption("--xmux-seed", type=SEED.option(), default=None, help="seed for scenario files")
+    group.addoption(
+        "--xmux-report-dir",
+        type=option(check_report_dir, "folder"),
+        default="reports",
+        help="where scenario reports go",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:

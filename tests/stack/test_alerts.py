@@ -93,8 +93,9 @@ def clear_bound(stack: Stack) -> float:
 
 
 def run_attached(astack: DockerRun, stack_file: Path, tmp_path: Path, body: str) -> RunReport:
-    scenario_file = tmp_path / "scenario.yaml"
-    scenario_file.write_text(f"stack: {stack_file}\n" + body)
+    # A scenario names a stack file inside its own folder: it is written next to the stack's.
+    scenario_file = stack_file.parent / f"{tmp_path.name}.yaml"
+    scenario_file.write_text(f"stack: {stack_file.name}\n" + body)
     scenario = parse_scenario(scenario_file.read_text(), str(scenario_file))
     lines: list[str] = []
     outcome = ScenarioRunner(

@@ -22,7 +22,7 @@ from xmux_sim.load.records import read_records
 from xmux_sim.topology import load_stack
 
 ROOT = Path(__file__).resolve().parents[2]
-STACK = ROOT / "loadtests" / "stacks" / "load.yaml"
+STACK = ROOT / "xmux_sim" / "stacks" / "load.yaml"
 SCENARIO = ROOT / "loadtests" / "during" / "drop-node-2.yaml"
 
 # What the XMUX app calls (DESIGN.md section 1) and the smoke profile's tour makes every user call.
@@ -33,6 +33,7 @@ EVERY_CALL = {
     "grpc AAOS/GetExams",
     "grpc AAOS/GetTranscript",
     "grpc AAOS/GetCourses",
+    "grpc Forum/GetForums",
     "grpc Forum/GetThreads",
     "grpc Forum/GetPosts",
     "grpc Forum/CreatePost",
@@ -41,6 +42,7 @@ EVERY_CALL = {
     "grpc LostAndFound/GetDetail",
     "grpc LostAndFound/AddItem",
     "grpc LostAndFound/DeleteItem",
+    "grpc Xia/ChatStream",
     "GET /v4/oss/{biz}/{name}",
     "GET /v2/homepage/news",
     "GET /test",

@@ -32,6 +32,8 @@ PURE = (
     "xmux_sim.workload",
     "xmux_sim.faults",
     "xmux_sim.params",
+    "xmux_sim.values",
+    "xmux_sim.inputfile",
     "xmux_sim.registry",
 )
 
@@ -40,10 +42,13 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     (
         "xmux_sim",
         "xmux_sim.params",
+        "xmux_sim.values",
+        "xmux_sim.inputfile",
         "xmux_sim.registry",
         "xmux_sim.errors",
         "xmux_sim.xmus",
         "xmux_sim.images",
+        "xmux_sim.terminal",
     ),
     ("xmux_sim.topology",),
     ("xmux_sim.faults", "xmux_sim.faults.kind", "xmux_sim.faults.kinds", "xmux_sim.faults.spec"),
@@ -55,7 +60,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("xmux_sim.providers", "xmux_sim.providers.base"),
     ("xmux_sim.providers.docker",),
     ("xmux_sim.session", "xmux_sim.experiment"),
-    ("xmux_sim.load", "xmux_sim.smoke", "xmux_sim.api"),
+    ("xmux_sim.load", "xmux_sim.smoke", "xmux_sim.api", "xmux_sim.suite"),
     ("xmux_sim.cli", "xmux_sim.pytest_plugin"),
 )
 

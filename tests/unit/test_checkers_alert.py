@@ -178,7 +178,7 @@ invariants:
             r"alerts.yaml:4: invariants\[0\].alert: cannot read the label",
         ),
         ("alert: Foo, must: maybe, fires_within_s: 5", r"invariants\[0\].must: 'maybe' is not one of: fire"),
-        ("alert: Foo", r"invariants\[0\]: must: fire needs fires_within_s"),
+        ("alert: Foo", r"invariants\[0\].must: fire needs fires_within_s"),
         ("alert: Foo, must: stay-silent, fires_within_s: 3", r"stay-silent takes no fires_within_s"),
         (
             "alert: Foo, fault: drop-nod, fires_within_s: 5",

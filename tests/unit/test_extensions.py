@@ -76,10 +76,14 @@ def test_a_checker_declaration_must_match_its_function() -> None:
         CheckerKind("bad", _toy_check, "-", ("histories",), {"limit": Arg("a")})
 
 
-def test_the_reference_page_is_what_the_declarations_say() -> None:
-    page = (REPO / "docs" / "scenario-file.md").read_text()
-    assert update(page) == page, "run: python -m xmux_sim.scenario.reference docs/scenario-file.md"
-    for name in ("probes", "clients", "faults", "checkers"):
+@pytest.mark.parametrize(
+    ("page_path", "tables"),
+    [("docs/scenario-file.md", ("probes", "clients", "faults", "checkers")), ("README.md", ("services",))],
+)
+def test_the_reference_pages_are_what_the_declarations_say(page_path: str, tables: tuple[str, ...]) -> None:
+    page = (REPO / page_path).read_text()
+    assert update(page) == page, f"run: python -m xmux_sim.scenario.reference {page_path}"
+    for name in tables:
         assert f"<!-- generated: {name} -->" in page
 
 

@@ -44,5 +44,27 @@ def test_catalogue_knows_every_image_and_its_parents() -> None:
         if spec.parent:
             assert (spec.folder / "Dockerfile").is_file(), spec.name
     order = [s.name for s in build_order(["minio"])]
-    assert order == ["base", "common", "minio"]
+    assert order == ["base", "common", "lazyfs", "minio"]
     assert any(p.module == "github.com/minio/minio" for p in images["minio"].go)
+
+
+def test_an_image_carrying_our_package_changes_tag_with_the_package(tmp_path: Path) -> None:
+    spec = catalogue()["lazyfs"]
+    assert spec.packages == ("lazyfs",)
+    folder = spec.package_folders()["lazyfs"]
+    assert (folder / "volume.py").is_file(), "the package is copied from xmux_sim/lazyfs"
+    assert [s.name for s in build_order(["postgres"])] == ["base", "common", "lazyfs", "postgres"]
+    assert {catalogue()[n].parent for n in ("postgres", "nats", "minio")} == {"lazyfs"}
+
+
+def test_the_lazyfs_package_imports_nothing_of_ours_outside_itself() -> None:
+    """It runs inside the images, where only the package itself is copied."""
+    import ast
+
+    folder = catalogue()["lazyfs"].package_folders()["lazyfs"]
+    for source in folder.glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                assert not node.module.startswith("xmux_sim"), f"{source.name}: from {node.module}"
+            if isinstance(node, ast.Import):
+                assert not any(a.name.startswith("xmux_sim") for a in node.names), source.name

@@ -16,10 +16,10 @@ from xmux_sim.faults.spec import FaultSpec
 from xmux_sim.load.during import load_fault_timeline
 from xmux_sim.scenario.model import TimedFault
 from xmux_sim.timeline import RunClock, Timeline
-from xmux_sim.topology import load_stack
+from xmux_sim.topology import load_stack, stack_path
 
 ROOT = Path(__file__).resolve().parents[2]
-LOAD_STACK = ROOT / "loadtests" / "stacks" / "load.yaml"
+LOAD_STACK = stack_path("load")
 
 
 class FakeFault(Fault):
@@ -107,7 +107,7 @@ def test_stopping_early_heals_what_is_in() -> None:
 def scenario(tmp_path: Path, fault: str) -> Path:
     path = tmp_path / "during.yaml"
     path.write_text(
-        f"name: during\nstack: {LOAD_STACK}\n"
+        "name: during\nstack: load\n"
         "workload:\n  duration: 30\n  clients:\n"
         "    - {kind: http-get, service: nginx, concurrency: 1, rate: 1, timeout: 1,\n"
         "       params: {path: /healthz}}\n"

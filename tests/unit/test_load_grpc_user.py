@@ -1,6 +1,7 @@
 """The locust gRPC user against a small gRPC server here: each RPC under its method name, each
-failure under its status and reason. Locust runs in its own process (it monkey-patches the
-standard library for gevent), the server in this one.
+failure under its status and reason, a server stream as one request lasting until its end.
+Locust runs in its own process (it monkey-patches the standard library for gevent), the
+server in this one.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from concurrent import futures
 from pathlib import Path
@@ -19,7 +21,11 @@ import grpc
 import pytest
 
 from xmux_sim.xmus.errors import DETAILS_KEY, XmusError
-from xmux_sim.xmus.protos import aaos_pb2, aaos_pb2_grpc
+from xmux_sim.xmus.protos.xmux.core.aaos.v4 import aaos_pb2, aaos_pb2_grpc
+from xmux_sim.xmus.protos.xmux.xia.v4 import xia_pb2, xia_pb2_grpc
+
+STREAM_PAUSE_S = 0.1
+PIECES = 3
 
 LOCUSTFILE = """
     import os
@@ -27,9 +33,11 @@ LOCUSTFILE = """
     import grpc
     from locust import constant, events, task
 
+    from google.protobuf.empty_pb2 import Empty
+
     from xmux_sim.load.grpc_user import GrpcUser
     from xmux_sim.load.hooks import last_csv_rows
-    from xmux_sim.xmus.protos import aaos_pb2
+    from xmux_sim.xmus.protos.xmux.xia.v4 import xia_pb2
 
     events.quit.add_listener(last_csv_rows)
 
@@ -41,13 +49,15 @@ LOCUSTFILE = """
         @task
         def open_app(self) -> None:
             aaos = self.grpc.stubs.aaos
-            for call, req in (
-                (aaos.GetTimetable, aaos_pb2.GetTimetableReq()),
-                (aaos.GetExams, aaos_pb2.GetExamsReq()),
-                (aaos.GetCourses, aaos_pb2.GetCoursesReq()),
-            ):
+            for call in (aaos.GetTimetable, aaos.GetExams, aaos.GetCourses):
                 try:
-                    call(req, timeout=5)
+                    call(Empty(), timeout=5)
+                except grpc.RpcError:
+                    pass
+            for text in ("hello", "fail"):
+                request = xia_pb2.ChatReq(messages=[xia_pb2.Message(contents=[xia_pb2.Content(text=text)])])
+                try:
+                    assert len(list(self.grpc.stubs.xia.ChatStream(request, timeout=5))) == 3
                 except grpc.RpcError:
                     pass
 """
@@ -55,7 +65,7 @@ LOCUSTFILE = """
 
 class FakeAaos(aaos_pb2_grpc.AAOSServicer):
     def GetTimetable(self, request: Any, context: Any) -> Any:
-        return aaos_pb2.Timetable(session="2024/04")
+        return aaos_pb2.Timetable(classes=[aaos_pb2.Timetable.Class(cid="SOF202")])
 
     def GetExams(self, request: Any, context: Any) -> Any:
         error = XmusError(503, "DEPENDENCY_UNAVAILABLE", "mongo does not answer")
@@ -63,6 +73,18 @@ class FakeAaos(aaos_pb2_grpc.AAOSServicer):
 
     def GetCourses(self, request: Any, context: Any) -> Any:
         context.abort(grpc.StatusCode.UNAVAILABLE, "upstream connect error")
+
+
+class FakeXia(xia_pb2_grpc.XiaServicer):
+    """Three pieces with pauses between; "fail" ends with an error status after them."""
+
+    def ChatStream(self, request: Any, context: Any) -> Iterator[Any]:
+        for i in range(PIECES):
+            if i:
+                time.sleep(STREAM_PAUSE_S)
+            yield xia_pb2.ChatResp(id=str(i))
+        if request.messages[0].contents[0].text == "fail":
+            context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, "model overloaded")
 
 
 class _Status(grpc.Status):
@@ -76,6 +98,7 @@ class _Status(grpc.Status):
 def server() -> Iterator[str]:
     srv = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     aaos_pb2_grpc.add_AAOSServicer_to_server(FakeAaos(), srv)
+    xia_pb2_grpc.add_XiaServicer_to_server(FakeXia(), srv)
     port = srv.add_insecure_port("127.0.0.1:0")
     srv.start()
     yield f"127.0.0.1:{port}"
@@ -91,7 +114,7 @@ def test_each_rpc_is_reported_by_method_and_each_failure_by_status_and_reason(
     done = subprocess.run(
         [
             *(sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "--only-summary"),
-            *("-u", "2", "-r", "2", "-t", "2s", "--csv", str(prefix), "--exit-code-on-error", "0"),
+            *("-u", "2", "-r", "2", "-t", "4s", "--csv", str(prefix), "--exit-code-on-error", "0"),
         ],
         env={**os.environ, "TARGET": server},
         capture_output=True,
@@ -113,3 +136,7 @@ def test_each_rpc_is_reported_by_method_and_each_failure_by_status_and_reason(
     assert "UNAVAILABLE DEPENDENCY_UNAVAILABLE" in failures["AAOS/GetExams"]
     assert "UNAVAILABLE: upstream connect error" in failures["AAOS/GetCourses"]
     assert "AAOS/GetTimetable" not in failures
+    # A stream is one request that lasts until its last piece (two pauses).
+    assert int(stats["Xia/ChatStream"]["Request Count"]) > 0
+    assert float(stats["Xia/ChatStream"]["Min Response Time"]) >= 1000 * STREAM_PAUSE_S * (PIECES - 1) * 0.9
+    assert "RESOURCE_EXHAUSTED: model overloaded" in failures["Xia/ChatStream"]

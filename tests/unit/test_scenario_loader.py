@@ -129,7 +129,7 @@ BAD: list[tuple[str, str, str]] = [
     (
         HEAD + "steady_state:\n  probes:\n    - name: p\n      tolerance: 2 #<\n      http: {}\n",
         "steady_state.probes[0].tolerance",
-        "between 0 and 1",
+        "2 is above the maximum 1",
     ),
     (
         HEAD + "steady_state:\n  probes:\n    - name: p\n      jetstream: {min_messages: 1} #<\n",
@@ -160,7 +160,7 @@ BAD: list[tuple[str, str, str]] = [
     (
         HEAD + "invariants:\n  - name: i\n    checker: availability\n    min_ratio: high #<\n",
         "invariants[0].min_ratio",
-        "expected a number, got 'high'",
+        "expected a number, got str 'high'",
     ),
     (
         HEAD + "invariants:\n  - name: i #<\n    checker: recovery-time\n",
@@ -356,12 +356,12 @@ BAD_FOR_STACK: list[tuple[str, str, str]] = [
     (
         "overrides:\n  services:\n    postgres:\n      config:\n        wal_level: logical #<\n",
         "overrides.services.postgres.config.wal_level",
-        "postgres has no config key 'wal_level'; keys: database, user, sync_quorum, synchronous_commit",
+        "postgres has no setting 'wal_level'; settings: database, user, sync_quorum, synchronous_commit",
     ),
     (
         "overrides:\n  services:\n    nats:\n      config: {jetstream: 'yes'} #<\n",
         "overrides.services.nats.config.jetstream",
-        "expected bool, like the default True",
+        "expected true or false, got str 'yes'",
     ),
     (
         "overrides:\n  services:\n    postgres:\n      replicas: 9 #<\n",

@@ -81,7 +81,11 @@ def test_good_file_is_modelled() -> None:
             5,
             "above the maximum",
         ),
-        ("name: x\nservices:\n  db:\n    kind: postgres\n    config: {database: 7}\n", 5, "expected str"),
+        (
+            "name: x\nservices:\n  db:\n    kind: postgres\n    config: {database: 7}\n",
+            5,
+            "services.db.config.database: expected an SQL identifier",
+        ),
         (
             "name: x\nnetwork:\n  bgp: {hold: 3, keepalive: 5}\nservices:\n  db: {kind: postgres}\n",
             3,
@@ -105,7 +109,7 @@ def test_good_file_is_modelled() -> None:
         ),
         ("name: x\nservices:\n  db: {kind: postgres, flavour: fast}\n", 3, "has no flavours"),
         ("name: x\nservices:\n  m: {kind: mongo, flavour: fast}\n", 3, "'fast' is not one of"),
-        ("name: Bad Name\nservices:\n  db: {kind: postgres}\n", 1, "name: expected lower-case"),
+        ("name: Bad Name\nservices:\n  db: {kind: postgres}\n", 1, "name: 'Bad Name': expected lower-case"),
         ("name: x\nservices:\n  db: {kind: postgres}\n  db: {kind: nginx}\n", 4, "'db' appears twice"),
     ],
 )

@@ -23,6 +23,7 @@ services:
   user: {kind: xmus-user, replicas: 3}
   forum: {kind: xmus-forum}
   oss: {kind: xmus-oss}
+  xia: {kind: xmus-xia}
 """
 
 
@@ -62,6 +63,15 @@ def test_grpc_routes_by_package_prefix_and_auth_stays_internal(tmp_path: Path) -
     assert re.search(r"listen 443 ssl http2;", conf) and re.search(r"listen 8080 http2;", conf)
 
 
+def test_xia_is_routed_and_internal_services_of_routed_packages_are_not(tmp_path: Path) -> None:
+    plan = plan_of(STACK, tmp_path)
+    conf = render(plan, plan.stack.services["nginx"].config)
+    assert "location /xmux.xia.v4. { grpc_pass grpc://xmus_xia_grpc; }" in conf
+    # A longer prefix wins in nginx: UserInternal and OSSInternal stay inside the cluster.
+    assert "location /xmux.core.user.v4.UserInternal/ { return 404; }" in conf
+    assert "location /xmux.core.oss.v4.OSSInternal/ { return 404; }" in conf
+
+
 def test_retries_never_resend_a_request_that_was_sent(tmp_path: Path) -> None:
     plan = plan_of(STACK, tmp_path)
     conf = render(plan, plan.stack.services["nginx"].config)
@@ -72,3 +82,15 @@ def test_xmus_replicas_are_bounded(tmp_path: Path) -> None:
     with pytest.raises(StackFileError, match="replicas"):
         plan_of(STACK.replace("replicas: 3", "replicas: 9"), tmp_path)
     assert len(plan_of(STACK.replace("replicas: 3", "replicas: 5"), tmp_path).pods_of("user")) == 5
+
+
+def test_timeouts_are_rendered_from_typed_durations(tmp_path: Path) -> None:
+    # A number of seconds or a duration with a unit: nginx gets our rendering, never the text written.
+    text = STACK.replace("fail_timeout: 7s", "fail_timeout: 7s, read_timeout: 1.5, connect_timeout: 2000ms")
+    plan = plan_of(text, tmp_path)
+    conf = render(plan, plan.stack.services["nginx"].config)
+    assert "proxy_read_timeout 1500ms;" in conf and "grpc_send_timeout 1500ms;" in conf
+    assert "proxy_connect_timeout 2s;" in conf and "grpc_connect_timeout 2s;" in conf
+    assert "proxy_next_upstream_timeout 10s;" in conf  # the default, a Duration too
+    with pytest.raises(StackFileError, match=r"fail_timeout: expected a duration"):
+        plan_of(STACK.replace("fail_timeout: 7s", 'fail_timeout: "7s; } server { listen 81; }"'), tmp_path)

@@ -28,6 +28,7 @@ from typing import Any
 from xmux_sim.checkers.kind import Arg, CheckerKind, RunEvidence
 from xmux_sim.checkers.verdict import EVIDENCE_LIMIT, UNKNOWN, Figure, Validity, Verdict
 from xmux_sim.faults.kind import FAULT_KINDS
+from xmux_sim.params import ParamError, quoted
 from xmux_sim.timeline import AlertEvent, AlertStatus, FaultEvent, alert_title
 
 __all__ = ["ALERT", "Episode", "Selector", "alert_invariant", "episodes", "listen_until"]
@@ -188,10 +189,8 @@ def alert_invariant(
     name: str = "alert",
 ) -> Verdict:
     """Valid when the selected alert fired (and cleared) in time for every fault, or stayed silent."""
+    _arguments({"alert": alert, "must": must, "fires_within_s": fires_within_s, "fault": fault})
     selector = Selector.parse(alert)
-    problem = _arguments(must, fires_within_s)
-    if problem:
-        raise ValueError(problem)
     if alert_watch is None:
         return Verdict(name, UNKNOWN, message="the stack has no Alertmanager: no alert was listened for")
     start, end = alert_watch
@@ -350,14 +349,23 @@ def _reach_end(
     return max(fault.inject_t + fires_within_s, healed + (resolves_within_s or 0.0))
 
 
-def _arguments(must: str, fires_within_s: float | None) -> str | None:
+def _arguments(kwargs: Mapping[str, Any]) -> None:
+    """What ``alert`` would refuse after the run, refused when the file is read (ParamError)."""
+    try:
+        Selector.parse(str(kwargs["alert"]))
+    except ValueError as exc:
+        raise ParamError("alert", str(exc)) from None
+    must = kwargs.get("must", "fire")
     if must not in MUST:
-        return f"must: expected one of {', '.join(MUST)}, got {must!r}"
+        raise ParamError("must", f"{quoted(must)} is not one of: {', '.join(MUST)}")
+    fires_within_s = kwargs.get("fires_within_s")
     if must == "fire" and fires_within_s is None:
-        return "must: fire needs fires_within_s (seconds from the injection)"
+        raise ParamError("must", "fire needs fires_within_s (seconds from the injection)")
     if must == "stay-silent" and fires_within_s is not None:
-        return "must: stay-silent takes no fires_within_s"
-    return None
+        raise ParamError("fires_within_s", "must: stay-silent takes no fires_within_s")
+    fault = kwargs.get("fault")
+    if fault is not None and FAULT_KINDS.get(str(fault)) is None:
+        raise ParamError("fault", FAULT_KINDS.unknown(str(fault)))
 
 
 def listen_until(kwargs: Mapping[str, Any], faults: Sequence[FaultEvent], workload_end: float) -> float:
@@ -385,15 +393,6 @@ def _judge(evidence: RunEvidence, name: str, kwargs: Mapping[str, Any]) -> Verdi
     )
 
 
-def _selector(value: object) -> None:
-    Selector.parse(str(value))
-
-
-def _fault_kind(value: object) -> None:
-    if FAULT_KINDS.get(str(value)) is None:
-        raise ValueError(FAULT_KINDS.unknown(str(value)))
-
-
 ALERT = CheckerKind(
     "alert",
     alert_invariant,
@@ -403,23 +402,20 @@ ALERT = CheckerKind(
     evidence=("alerts", "faults", "alert_watch", "alert_rules"),
     args={
         "alert": Arg(
-            'alert name and/or label matchers: NodePodsUnreachable, ServiceDown{service="postgres"}',
-            check=_selector,
+            'alert name and/or label matchers: NodePodsUnreachable, ServiceDown{service="postgres"}'
         ),
-        "must": Arg("fire: it must fire for every fault; stay-silent: it must never fire", choices=MUST),
+        "must": Arg("fire: it must fire for every fault; stay-silent: it must never fire"),
         "fires_within_s": Arg(
             "seconds from a fault's injection to the firing notification (must: fire)", minimum=0
         ),
         "resolves_within_s": Arg(
             "seconds from a fault's heal to the resolved notification (default: not judged)", minimum=0
         ),
-        "fault": Arg(
-            "only faults of this kind (drop-node, partition, ...; default: every fault)", check=_fault_kind
-        ),
+        "fault": Arg("only faults of this kind (drop-node, partition, ...; default: every fault)"),
         "quiet_s": Arg(
             "stay-silent: how long after the last heal notifications are still awaited", minimum=0
         ),
     },
     judge=_judge,
-    validate=lambda kwargs: _arguments(str(kwargs.get("must", "fire")), kwargs.get("fires_within_s")),
+    validate=_arguments,
 )

@@ -143,7 +143,7 @@ AVAILABILITY = CheckerKind(
     "the share of operations that succeed, overall and per time window",
     evidence=("history",),
     args={
-        "window_s": Arg("window length, seconds", minimum=0),
+        "window_s": Arg("window length, seconds", above=0),
         "min_ratio": Arg("lowest share of ok operations overall", minimum=0, maximum=1),
         "min_window_ratio": Arg("lowest share in every non-empty window [min_ratio]", minimum=0, maximum=1),
         **FILTERS,

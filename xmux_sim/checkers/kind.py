@@ -18,7 +18,7 @@ from typing import Any
 
 from xmux_sim.checkers.verdict import Verdict
 from xmux_sim.history import FinalRead, History
-from xmux_sim.params import Param, ParamType, hinted
+from xmux_sim.params import Param, ParamType, hinted, ranged
 from xmux_sim.registry import Registry, declared
 from xmux_sim.timeline import AlertEvent, FaultEvent, ProbeResult, RouteSample
 
@@ -68,10 +68,8 @@ class Arg:
     help: str
     minimum: float | None = None
     maximum: float | None = None
-    choices: tuple[str, ...] = ()
-    """The values a text argument may take."""
-    check: Callable[[object], None] | None = None
-    """Raises ValueError for a value the type allows but the checker cannot use (a bad selector)."""
+    above: float | None = None
+    """An exclusive minimum (a window of 0 s is no window)."""
 
 
 @dataclass(frozen=True)
@@ -87,8 +85,9 @@ class CheckerKind:
     judge: Judge | None = None
     """How the run's evidence becomes ``check``'s arguments. Default: each argument without a
     default that a file does not set is taken from the evidence by its name."""
-    validate: Callable[[Mapping[str, Any]], str | None] | None = None
-    """Rules between the arguments a file set: the problem, or None (checked when the file loads)."""
+    validate: Callable[[Mapping[str, Any]], None] | None = None
+    """Rules on the arguments a file set, beyond each one's range (elements of a list, keys of a
+    mapping); raises ParamError naming the argument. Checked when the file is read."""
 
     def __post_init__(self) -> None:
         signature = inspect.signature(self.check).parameters
@@ -116,7 +115,7 @@ class CheckerKind:
                 arg = self.args[name]
                 out[name] = Param(
                     name,
-                    _ranged(kind, arg),
+                    ranged(kind, arg.minimum, arg.maximum, arg.above),
                     arg.help,
                     default=None if p.default is p.empty else p.default,
                     required=p.default is p.empty,
@@ -149,34 +148,6 @@ FILTERS = {
     "process": Arg("only operations of this client process (a name or a list)"),
 }
 """The history filters (:func:`xmux_sim.history.select`) several checkers take."""
-
-
-def _ranged(kind: ParamType[object], arg: Arg) -> ParamType[object]:
-    if arg.minimum is None and arg.maximum is None and not arg.choices and arg.check is None:
-        return kind
-
-    def read(value: object) -> object:
-        out = kind.read(value)
-        if arg.choices and out not in arg.choices:
-            raise ValueError(f"{out!r} is not one of: {', '.join(arg.choices)}")
-        if arg.check is not None and out is not None:
-            arg.check(out)
-        if isinstance(out, int | float) and not isinstance(out, bool):
-            if arg.minimum is not None and out < arg.minimum:
-                raise ValueError(f"{out} is below the minimum {arg.minimum:g}")
-            if arg.maximum is not None and out > arg.maximum:
-                raise ValueError(f"{out} is above the maximum {arg.maximum:g}")
-        return out
-
-    if arg.choices:
-        return ParamType(" | ".join(arg.choices), read, kind.target)
-    if arg.minimum is not None and arg.maximum is not None:
-        bound = f" between {arg.minimum:g} and {arg.maximum:g}"
-    elif arg.minimum is not None or arg.maximum is not None:
-        bound = f" >= {arg.minimum:g}" if arg.minimum is not None else f" <= {arg.maximum:g}"
-    else:
-        bound = ""
-    return ParamType(kind.name + bound, read, kind.target)
 
 
 CHECKERS: Registry[CheckerKind] = Registry(

@@ -20,6 +20,7 @@ from xmux_sim.checkers._windows import check_window, chunks, coarsen_factor, ind
 from xmux_sim.checkers.kind import FILTERS, Arg, CheckerKind
 from xmux_sim.checkers.verdict import EVIDENCE_LIMIT, UNKNOWN, Figure, Validity, Verdict
 from xmux_sim.history import Operation, Outcome, select
+from xmux_sim.params import ParamError
 
 __all__ = ["LATENCY", "latency", "quantile", "quantile_label"]
 
@@ -143,6 +144,18 @@ def _windowed(
     return n_over, over, window_s * factor, series
 
 
+def _check_args(kwargs: Mapping[str, Any]) -> None:
+    """What ``latency`` would refuse after the run, refused when the file is read."""
+    for q in kwargs.get("quantiles", ()):
+        if not 0 < q <= 1:
+            raise ParamError("quantiles", f"{q:g} is not a quantile in (0, 1]")
+    for q, limit in (kwargs.get("limits") or {}).items():
+        if not 0 < q <= 1:
+            raise ParamError("limits", f"{q:g} is not a quantile in (0, 1]")
+        if limit < 0:
+            raise ParamError("limits", f"the limit of {quantile_label(q)}, {limit:g} s, is below 0")
+
+
 LATENCY = CheckerKind(
     "latency",
     latency,
@@ -151,7 +164,8 @@ LATENCY = CheckerKind(
     args={
         "quantiles": Arg("quantiles to report, each in (0, 1]"),
         "limits": Arg("quantile -> seconds it may take at most, e.g. {0.99: 0.5}"),
-        "window_s": Arg("window of the per-window quantiles, seconds (null: none)", minimum=0),
+        "window_s": Arg("window of the per-window quantiles, seconds (null: none)", above=0),
         **FILTERS,
     },
+    validate=_check_args,
 )

@@ -11,9 +11,10 @@ import pytest
 from rich.console import Console
 
 from xmux_sim.errors import XmuxSimError
+from xmux_sim.experiment.expectation import expected
 from xmux_sim.report import ExitStatus, verdict_table
 from xmux_sim.scenario.loader import load_scenario
-from xmux_sim.scenario.model import Expectation, Scenario
+from xmux_sim.scenario.model import Scenario
 
 
 class ScenarioFailed(Exception):
@@ -53,22 +54,10 @@ class ScenarioItem(pytest.Item):
             console.print(verdict_table(outcome.report))
             table = console.export_text()
         where = f"seed {outcome.seed}; report: {outcome.paths.html if outcome.paths else '-'}"
-        if outcome.status == ExitStatus.ERROR:
-            raise ScenarioFailed(f"the run could not be carried out: {outcome.error}\n{where}")
-        held = outcome.status == ExitStatus.OK
-        if self.scenario.expect == Expectation.hold and not held:
-            raise ScenarioFailed(f"an invariant is violated:\n{table}\n{where}")
-        if self.scenario.expect == Expectation.violated:
-            # Only a checker that says "violated" counts: an "unknown" (no final read, nothing
-            # to judge) or a steady state that did not return is not the evidence sought.
-            names = {inv.name for inv in self.scenario.invariants}
-            caught = [
-                inv.name
-                for inv in (outcome.report.invariants if outcome.report else ())
-                if inv.name in names and inv.verdict.valid is False
-            ]
-            if not caught:
-                raise ScenarioFailed(f"expected an invariant to be violated, none was:\n{table}\n{where}")
+        verdict = expected(self.scenario, outcome.status, outcome.report, outcome.error)
+        if not verdict.met:
+            detail = "" if outcome.status == ExitStatus.ERROR else f":\n{table}"
+            raise ScenarioFailed(f"{verdict.reason}{detail}\n{where}")
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, ScenarioFailed | XmuxSimError):

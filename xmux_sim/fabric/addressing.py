@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from ipaddress import IPv4Address
 
-from xmux_sim.topology.model import Node, Stack
-
-# Addresses below this offset stay free: .1 is the Docker bridge (the host), and a few
-# spare addresses leave room for helpers such as a traffic generator on the underlay.
-ROUTER_OFFSET = 10
+from xmux_sim.topology.model import ROUTER_OFFSET, Node, Stack
 
 
 def underlay_ip(stack: Stack, node: Node) -> IPv4Address:

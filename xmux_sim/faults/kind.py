@@ -13,19 +13,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from xmux_sim.params import Param
+from xmux_sim.params import Param, ParamError
 from xmux_sim.registry import Registry, declared
 
 __all__ = ["FAULT_KINDS", "FaultKind", "FaultSpecError"]
 
 
-class FaultSpecError(ValueError):
-    """A bad parameter: ``param`` names it (None: the fault as a whole) so callers can locate it."""
-
-    def __init__(self, param: str | None, message: str) -> None:
-        super().__init__(f"{param}: {message}" if param else message)
-        self.param = param
-        self.message = message
+class FaultSpecError(ParamError):
+    """A bad fault parameter: ``param`` names it (None: the fault as a whole) so callers can locate it."""
 
 
 @dataclass(frozen=True)

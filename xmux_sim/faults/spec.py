@@ -58,17 +58,27 @@ class FaultSpec:
 
     @classmethod
     def from_args(cls, kind: str, args: Iterable[str]) -> FaultSpec:
-        """CLI form: `node=node-2 mode=link`; a bare first word is the kind's main target."""
+        """CLI form: `node=node-2 mode=link`; a bare first word is the kind's main target.
+
+        Each value is read as its parameter's type reads command-line text, so `ms=200` is
+        the number a file's `ms: 200` is; a parameter given twice is an error, not a last-wins.
+        """
         raw: dict[str, object] = {}
         info = FAULT_KINDS.get(kind)
+        if info is None:
+            raise FaultSpecError("kind", FAULT_KINDS.unknown(kind))
         for i, arg in enumerate(args):
             if "=" in arg:
                 key, _, value = arg.partition("=")
-                raw[key.strip()] = value.strip()
-            elif i == 0 and info is not None and info.params:
-                raw[info.main_param] = arg
+                key = key.strip()
+            elif i == 0 and info.params:
+                key, value = info.main_param, arg
             else:
                 raise FaultSpecError(None, f"expected KEY=VALUE, got {arg!r}")
+            if key in raw:
+                raise FaultSpecError(key, "given twice; give each parameter once")
+            param = info.param(key)
+            raw[key] = value.strip() if param is None else param.type.from_text(value.strip())
         return cls.parse(kind, raw)
 
     @property
@@ -134,7 +144,7 @@ def _check_node(key: str, name: str, nodes: set[str], stack: Stack) -> None:
 
 
 def _check_pod(key: str, name: str, stack: Stack, also: str | None = None) -> None:
-    m = POD_NAME.match(name)
+    m = POD_NAME.fullmatch(name)
     svc = stack.services.get(m["service"]) if m else None
     if m is None or svc is None or int(m["replica"]) >= svc.replicas:
         pods = [f"{s.name}-{i}" for s in stack.services.values() for i in range(s.replicas)]

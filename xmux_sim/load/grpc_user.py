@@ -13,7 +13,7 @@ failure table groups failures by what went wrong rather than by message text.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import grpc
@@ -49,17 +49,56 @@ def method_name(full: str) -> str:
     return f"{service.rpartition('.')[2]}/{method}"
 
 
-class _Reporter(grpc.UnaryUnaryClientInterceptor):
-    """Times each unary call to its end (reply or status) and fires locust's request event."""
+class _Reporter(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):
+    """Times each call to its end (the reply, the stream's last message, or a status) and fires
+    locust's request event; a server stream is one request, as long as it stays open."""
 
     def __init__(self, environment: Environment, context: Callable[[], dict[str, Any]]) -> None:
         self.environment = environment
         self.context = context
 
+    def _fire(
+        self,
+        details: Any,
+        start_time: float,
+        t0: float,
+        context: Any,
+        length: int,
+        exc: Exception | None,
+        response: Any = None,
+    ) -> None:
+        events: Any = self.environment.events  # locust's event hooks are untyped
+        events.request.fire(
+            request_type=REQUEST_TYPE,
+            name=method_name(details.method),
+            response_time=(time.perf_counter() - t0) * 1000,
+            response_length=length,
+            response=response,
+            context=context,
+            exception=exc,
+            start_time=start_time,
+            url=details.method,
+        )
+
+    def intercept_unary_stream(self, continuation: Any, client_call_details: Any, request: Any) -> Any:
+        start_time, t0, context = time.time(), time.perf_counter(), self.context()
+        responses = continuation(client_call_details, request)
+
+        def reported() -> Iterator[Any]:
+            length = 0
+            try:
+                for response in responses:
+                    length += response.ByteSize()
+                    yield response
+            except grpc.RpcError as exc:
+                self._fire(client_call_details, start_time, t0, context, length, failure_of(exc))
+                raise
+            self._fire(client_call_details, start_time, t0, context, length, None)
+
+        return reported()
+
     def intercept_unary_unary(self, continuation: Any, client_call_details: Any, request: Any) -> Any:
-        start_time = time.time()
-        t0 = time.perf_counter()
-        context = self.context()
+        start_time, t0, context = time.time(), time.perf_counter(), self.context()
         outcome = continuation(client_call_details, request)
         exception: Exception | None = None
         length = 0
@@ -67,18 +106,7 @@ class _Reporter(grpc.UnaryUnaryClientInterceptor):
             length = outcome.result().ByteSize()
         except grpc.RpcError as exc:
             exception = failure_of(exc)
-        events: Any = self.environment.events  # locust's event hooks are untyped
-        events.request.fire(
-            request_type=REQUEST_TYPE,
-            name=method_name(client_call_details.method),
-            response_time=(time.perf_counter() - t0) * 1000,
-            response_length=length,
-            response=outcome,
-            context=context,
-            exception=exception,
-            start_time=start_time,
-            url=client_call_details.method,
-        )
+        self._fire(client_call_details, start_time, t0, context, length, exception, outcome)
         return outcome
 
 

@@ -5,21 +5,30 @@ on load like stack files: a wrong value is reported as ``file:line: field: what 
 Either a fixed user count for ``duration`` seconds, or ``stages`` (ramp, spike) that change
 the user count over time. With ``arrival_rate`` the users are paced to a fixed arrival rate
 of actions (an open model), which is what makes coordinated-omission correction possible.
+
+Every field is a declared :class:`~xmux_sim.params.Param` (:data:`FIELDS`, :data:`STAGE`,
+:data:`LIMITS`, :data:`COMPARE`): the file, the command line that overrides it
+(``--users``, ``--spawn-rate``, ``--duration``, ``--workers``) and a baseline's stored
+thresholds are all read by the same types, with the same messages.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xmux_sim.errors import StackFileError, XmuxSimError
+from xmux_sim.errors import InputError, UsageError
+from xmux_sim.params import BOOL, NAME, TEXT, Param, float_at_least, int_at_least, name_type
 from xmux_sim.topology.yamldoc import Reader, YamlDoc
 
 __all__ = [
     "ACTIONS",
+    "COMPARE",
+    "FIELDS",
+    "LIMITS",
     "Compare",
     "Limits",
     "Profile",
@@ -40,11 +49,19 @@ def loadtests_dir() -> Path:
 PROFILES_DIR = loadtests_dir() / "profiles"
 
 # What a student does in the app; the profile's `mix` weighs them (see `users.XmuxStudent`).
-ACTIONS: tuple[str, ...] = ("app_start", "community", "lost_found", "write", "oss", "v2")
-DEFAULT_MIX: dict[str, int] = {"app_start": 3, "community": 4, "lost_found": 3, "write": 1, "oss": 1, "v2": 1}
+ACTIONS: tuple[str, ...] = ("app_start", "community", "lost_found", "write", "oss", "v2", "xia")
+DEFAULT_MIX: dict[str, int] = {
+    "app_start": 3,
+    "community": 4,
+    "lost_found": 3,
+    "write": 1,
+    "oss": 1,
+    "v2": 1,
+    "xia": 1,
+}
 
 
-class ProfileError(XmuxSimError):
+class ProfileError(InputError):
     """A profile file that does not validate; the message names file, line and field."""
 
 
@@ -126,7 +143,18 @@ class Profile:
         duration: float | None = None,
         workers: int | None = None,
     ) -> Profile:
-        """The profile with command-line values; users/duration replace stages (a flat run)."""
+        """The profile with command-line values; users/duration replace stages (a flat run).
+
+        Each value obeys the profile field's own rules: ``--users -5`` is refused as ``users:
+        -5`` in the file would be (UsageError naming the option).
+        """
+        given = {"users": users, "spawn_rate": spawn_rate, "duration": duration, "workers": workers}
+        for key, value in given.items():
+            if value is not None:
+                try:
+                    FIELDS[key].read(value)
+                except ValueError as exc:
+                    raise UsageError(f"--{key.replace('_', '-')}: {exc}") from None
         changes: dict[str, Any] = {}
         if users is not None:
             changes["users"] = users
@@ -166,28 +194,71 @@ class Profile:
         return json.dumps(self.to_json())
 
 
-_TOP = (
-    "name",
-    "description",
-    "users",
-    "spawn_rate",
-    "duration",
-    "arrival_rate",
-    "think",
-    "stages",
-    "workers",
-    "timeout",
-    "tour",
-    "mix",
-    "limits",
-    "compare",
+def _by_name(*params: Param) -> dict[str, Param]:
+    return {p.name: p for p in params}
+
+
+LONGEST_S = 86_400.0
+MOST_USERS = 10_000
+FIELDS = _by_name(
+    Param(
+        "name",
+        name_type("a name (used in the report folder's name)"),
+        "the profile's name",
+        required=True,
+    ),
+    Param("description", TEXT, "one line for reports"),
+    Param("users", int_at_least(1, MOST_USERS), "students at once", Profile.users),
+    Param("spawn_rate", float_at_least(0.01, 1000), "students started per second", Profile.spawn_rate),
+    Param("duration", float_at_least(1, LONGEST_S), "seconds of load", Profile.duration),
+    Param("arrival_rate", float_at_least(0.01, 100_000), "actions per second over all users"),
+    Param("workers", int_at_least(0, 8), "0: one locust process; N: a master and N workers", Profile.workers),
+    Param("timeout", float_at_least(0.1, 3600), "deadline of each call, seconds", Profile.timeout),
+    Param("tour", BOOL, "each user first does every action once", Profile.tour),
 )
+"""The profile's scalar fields; ``think``, ``stages``, ``mix``, ``limits`` and ``compare`` below."""
+THINK = float_at_least(0, 3600)
+STAGE = _by_name(
+    Param("until", float_at_least(1, LONGEST_S), "seconds into the run this stage ends", required=True),
+    Param("users", int_at_least(0, MOST_USERS), "students during the stage", required=True),
+    Param("spawn_rate", float_at_least(0.01, 1000), "students started per second", 10.0),
+)
+WEIGHT = int_at_least(0, 1000)
+LIMITS = _by_name(
+    Param("p99_ms", float_at_least(0, 3_600_000), "ramp: the p99 that marks the knee, ms"),
+    Param("error_rate", float_at_least(0, 1), "the run fails above this error rate"),
+)
+COMPARE = _by_name(
+    Param("p95_increase", float_at_least(0, 100), "relative p95 increase that fails", Compare.p95_increase),
+    Param(
+        "throughput_decrease",
+        float_at_least(0, 1),
+        "relative throughput decrease that fails",
+        Compare.throughput_decrease,
+    ),
+    Param(
+        "error_rate_increase",
+        float_at_least(0, 1),
+        "absolute error-rate increase that fails",
+        Compare.error_rate_increase,
+    ),
+    Param("min_requests", int_at_least(0), "calls with fewer requests are not judged", Compare.min_requests),
+    Param(
+        "p95_slack_ms",
+        float_at_least(0, 3_600_000),
+        "increases below this never fail, ms",
+        Compare.p95_slack_ms,
+    ),
+)
+
+
+_TOP = (*FIELDS, "think", "stages", "mix", "limits", "compare")
 
 
 def profile_path(name_or_path: str) -> Path:
     """A profile by name (``smoke`` -> loadtests/profiles/smoke.yaml) or by path."""
     p = Path(name_or_path)
-    if p.suffix in (".yaml", ".yml") or p.exists():
+    if p.suffix in (".yaml", ".yml") or not NAME.match(name_or_path):
         return p
     candidate = PROFILES_DIR / f"{name_or_path}.yaml"
     if not candidate.is_file():
@@ -197,18 +268,11 @@ def profile_path(name_or_path: str) -> Path:
 
 
 def load_profile(name_or_path: str) -> Profile:
-    path = profile_path(name_or_path)
-    try:
-        return _parse(YamlDoc.load(path))
-    except StackFileError as exc:
-        raise ProfileError(str(exc)) from None
+    return _parse(YamlDoc.load(profile_path(name_or_path), ProfileError))
 
 
 def parse_profile(text: str, source: str = "<profile>") -> Profile:
-    try:
-        return _parse(YamlDoc.parse(text, source))
-    except StackFileError as exc:
-        raise ProfileError(str(exc)) from None
+    return _parse(YamlDoc.parse(text, source, ProfileError))
 
 
 def _parse(doc: YamlDoc) -> Profile:
@@ -217,29 +281,21 @@ def _parse(doc: YamlDoc) -> Profile:
     has_stages = "stages" in top
     if has_stages and "duration" in top:
         raise doc.error(("duration",), "give either duration or stages (their last `until` is the duration)")
-    think = _think(r, doc)
-    stages = tuple(_stage(r, doc, i) for i in range(len(r.sequence(("stages",)))))
+    stages = tuple(_stage(r, i) for i in range(len(r.sequence(("stages",)))))
     for i in range(1, len(stages)):
         if stages[i].until <= stages[i - 1].until:
             raise doc.error(("stages", i, "until"), "each stage must end after the one before")
     if has_stages and not stages:
         raise doc.error(("stages",), "expected at least one stage")
-    arrival = r.raw(("arrival_rate",))
+    values = {key: r.param((key,), param) for key, param in FIELDS.items()}
+    values["description"] = values["description"] or ""
     return Profile(
-        name=r.string(("name",)),
-        description=r.string(("description",), default="") if r.raw(("description",)) else "",
-        users=r.integer(("users",), default=10, minimum=1),
-        spawn_rate=r.number(("spawn_rate",), default=10.0, minimum=0.01),
-        duration=r.number(("duration",), default=30.0, minimum=1.0),
-        arrival_rate=None if arrival is None else r.number(("arrival_rate",), minimum=0.01),
-        think=think,
+        **values,
+        think=_think(r, doc),
         stages=stages,
-        workers=r.integer(("workers",), default=0, minimum=0, maximum=8),
-        timeout=r.number(("timeout",), default=5.0, minimum=0.1),
-        tour=r.boolean(("tour",), default=False),
         mix=_mix(r, doc),
-        limits=_limits(r),
-        compare=_compare(r),
+        limits=Limits(**_section(r, "limits", LIMITS)),
+        compare=Compare(**_section(r, "compare", COMPARE)),
         source=doc.source,
     )
 
@@ -248,53 +304,34 @@ def _think(r: Reader, doc: YamlDoc) -> tuple[float, float]:
     raw = r.raw(("think",))
     if raw is None:
         return (0.5, 2.0)
-    if isinstance(raw, int | float) and not isinstance(raw, bool):
-        return (float(raw), float(raw))
-    items = r.sequence(("think",))
-    if len(items) != 2:
+    if not isinstance(raw, list):
+        seconds = r.read(("think",), THINK)
+        return (seconds, seconds)
+    if len(raw) != 2:
         raise doc.error(("think",), "expected seconds, or [shortest, longest]")
-    lo, hi = (r.number(("think", i), minimum=0.0) for i in range(2))
+    lo, hi = (r.read(("think", i), THINK) for i in range(2))
     if hi < lo:
         raise doc.error(("think",), "the longest think time is shorter than the shortest")
     return (lo, hi)
 
 
-def _stage(r: Reader, doc: YamlDoc, i: int) -> Stage:
+def _stage(r: Reader, i: int) -> Stage:
     path = ("stages", i)
-    r.mapping(path, ("until", "users", "spawn_rate"), required=("until", "users"))
-    return Stage(
-        until=r.number((*path, "until"), minimum=1.0),
-        users=r.integer((*path, "users"), minimum=0),
-        spawn_rate=r.number((*path, "spawn_rate"), default=10.0, minimum=0.01),
-    )
+    r.mapping(path, STAGE, required=("until", "users"))
+    return Stage(**{key: r.param((*path, key), param) for key, param in STAGE.items()})
 
 
 def _mix(r: Reader, doc: YamlDoc) -> dict[str, int]:
     given = r.mapping(("mix",), ACTIONS, optional=True)
     if not given:
         return dict(DEFAULT_MIX)
-    mix = {a: r.integer(("mix", a), minimum=0) for a in given}
+    mix = {a: r.read(("mix", a), WEIGHT) for a in given}
     if not any(mix.values()):
         raise doc.error(("mix",), "at least one action needs a weight above 0")
     return mix
 
 
-def _limits(r: Reader) -> Limits:
-    given = r.mapping(("limits",), ("p99_ms", "error_rate"), optional=True)
-    return Limits(
-        p99_ms=r.number(("limits", "p99_ms"), minimum=0.0) if "p99_ms" in given else None,
-        error_rate=r.number(("limits", "error_rate"), minimum=0.0) if "error_rate" in given else None,
-    )
-
-
-def _compare(r: Reader) -> Compare:
-    keys = tuple(Compare.__dataclass_fields__)
-    given = r.mapping(("compare",), keys, optional=True)
-    base = Compare()
-    values: dict[str, Any] = {}
-    for key in given:
-        if key == "min_requests":
-            values[key] = r.integer(("compare", key), minimum=0)
-        else:
-            values[key] = r.number(("compare", key), minimum=0.0)
-    return Compare(**{**asdict(base), **values})
+def _section(r: Reader, name: str, params: Mapping[str, Param]) -> dict[str, Any]:
+    """The fields of ``limits`` or ``compare`` the file gives (the rest keep their defaults)."""
+    given = r.mapping((name,), params, optional=True)
+    return {key: r.param((name, key), params[key]) for key in given}

@@ -11,16 +11,18 @@ agree with ours.
 from __future__ import annotations
 
 import csv
-import json
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from xmux_sim.checkers.latency import quantile
-from xmux_sim.load.profile import Profile
+from xmux_sim.errors import InputError
+from xmux_sim.inputfile import read_json
+from xmux_sim.load.profile import COMPARE, LIMITS, Compare, Profile
 from xmux_sim.load.records import Record
+from xmux_sim.params import Param, float_at_least, int_at_least
 from xmux_sim.timeline import FaultEvent
 
 __all__ = ["build_summary", "knee", "locust_counts", "read_summary", "stage_figures"]
@@ -184,6 +186,52 @@ def locust_counts(stats_csv: Path) -> dict[str, dict[str, int]]:
     return counts
 
 
+class SummaryError(InputError):
+    """A summary.json (a baseline, or a run judged again) that is not one: names file and field."""
+
+
+_RATE = float_at_least(0)
+_SHARE = float_at_least(0, 1)
+_COUNT = int_at_least(0)
+
+
 def read_summary(path: str | Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(Path(path).read_text())
-    return data
+    """A summary written by `xmux-sim load`, read like any input and checked where `compare` looks."""
+    data = read_json(path, error=SummaryError)
+
+    def need(value: object, field: str, read: Callable[[object], object]) -> None:
+        try:
+            read(value)
+        except ValueError as exc:
+            raise SummaryError(f"{path}: {field}: {exc}") from None
+
+    def section(value: object, field: str) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise SummaryError(
+                f"{path}: {field}: expected an object; is this a summary.json of xmux-sim load?"
+            )
+        return value
+
+    top = section(data, "(top level)")
+    total = section(top.get("total"), "total")
+    need(total.get("rps"), "total.rps", _RATE.read)
+    need(total.get("error_rate"), "total.error_rate", _SHARE.read)
+    for key, call in section(top.get("calls", {}), "calls").items():
+        figures = section(call, f"calls.{key}")
+        need(figures.get("requests"), f"calls.{key}.requests", _COUNT.read)
+        if figures.get("p95_ms") is not None:
+            need(figures["p95_ms"], f"calls.{key}.p95_ms", _RATE.read)
+    thresholds = section(top.get("thresholds", {}), "thresholds")
+    for name, params in (("compare", COMPARE), ("limits", LIMITS)):
+        for key, value in section(thresholds.get(name, {}), f"thresholds.{name}").items():
+            param: Param | None = params.get(key)
+            if param is None:
+                raise SummaryError(f"{path}: thresholds.{name}.{key}: unknown field")
+            if value is not None or name == "compare":  # a limit may be null (none); a threshold not
+                need(value, f"thresholds.{name}.{key}", param.read)
+    return dict(top)
+
+
+def stored_thresholds(summary: Mapping[str, Any]) -> Compare:
+    """The `compare` thresholds a (checked) summary was judged with."""
+    return Compare(**summary.get("thresholds", {}).get("compare", {}))

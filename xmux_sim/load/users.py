@@ -1,10 +1,12 @@
 """A student using the XMUX app, as a locust user (DESIGN.md section 1).
 
 On start it logs in once and fires the five app-start calls at once. Then, weighted by the
-profile's mix, it reopens the app (the burst again), browses the Community tab (GetThreads,
-GetProfile for each author it has not seen, GetPosts of one thread), browses lost and found
-(GetBriefs, then GetDetail of one brief), now and then writes (a reply, a like, or a found
-item), fetches an object from ``/v4/oss/``, or calls the old ``/v2/`` API.
+profile's mix, it reopens the app (the burst again), browses the Community tab (GetForums,
+GetThreads of one forum, GetProfile for each author it has not seen, GetPosts of one
+thread), browses lost and found (GetBriefs, then GetDetail of one brief), now and then
+writes (a reply, a like, or a found item added and deleted again), fetches an object from
+``/v4/oss/``, calls the old ``/v2/`` API, or asks Xia (a streamed reply, held open while it
+arrives).
 
 Students come from the run's seed data, so every call is valid: an error in the results
 is the stack's, never the load generator's.
@@ -19,6 +21,7 @@ from typing import Any, ClassVar
 
 import gevent  # type: ignore[import-untyped]
 import grpc
+from google.protobuf.empty_pb2 import Empty
 from google.protobuf.timestamp_pb2 import Timestamp
 from locust import between
 from locust.contrib.fasthttp import FastHttpSession
@@ -28,7 +31,11 @@ from xmux_sim.load.config import LoadConfig
 from xmux_sim.load.grpc_user import GrpcUser
 from xmux_sim.load.pacing import Pacer
 from xmux_sim.xmus import client, seed
-from xmux_sim.xmus.protos import forum_pb2, lost_found_pb2, user_pb2
+from xmux_sim.xmus.protos import forum_common_pb2, forum_post_pb2, forum_thread_pb2
+from xmux_sim.xmus.protos.xmux.core.user.v4 import user_pb2
+from xmux_sim.xmus.protos.xmux.lost_found.v4 import lost_found_pb2
+from xmux_sim.xmus.protos.xmux.xia.v4 import xia_pb2
+from xmux_sim.xmus.seed_forum import forum
 
 __all__ = ["XmuxStudent", "student_class"]
 
@@ -52,11 +59,12 @@ class XmuxStudent(GrpcUser):
         # The worker's index keeps users of different worker processes on different students.
         worker = getattr(environment.runner, "worker_index", 0) or 0
         self.rng = random.Random(f"{cfg.seed}:{worker}:{self.slot}")
-        self.student = self.rng.choice(seed.students(cfg.target.seed, cfg.target.size))
+        # A student with an XMUX profile, as everyone past the login screen is.
+        self.student = self.rng.choice(seed.registered(cfg.target.seed, cfg.target.size))
         self.md = client.auth_metadata(self.student.campus_id, self.student.password)
         self.timeout = profile.timeout
-        self.seen_authors: set[str] = {self.student.campus_id}
-        self.threads, _ = seed.forum(cfg.target.seed, cfg.target.size)
+        self.seen_authors: set[str] = {self.student.uid}
+        self.threads = forum(cfg.target.seed, cfg.target.size).threads
         self.objects = [name for name, _, _ in seed.objects(cfg.target.seed, cfg.target.size)]
         self.writes = 0
         self.v2_calls = 0
@@ -100,7 +108,7 @@ class XmuxStudent(GrpcUser):
 
     def on_start(self) -> None:
         with self._calls():
-            self.call(self.grpc.stubs.user.Login, user_pb2.LoginReq())
+            self.call(self.grpc.stubs.user.Login, Empty())
         self.app_start()
 
     def app_start(self) -> None:
@@ -110,20 +118,23 @@ class XmuxStudent(GrpcUser):
         gevent.joinall(greenlets)
 
     def community(self) -> None:
-        forum = self.grpc.stubs.forum
+        """The Community tab: the forums first, a page of one forum's threads, their authors, one thread."""
+        forum_stub = self.grpc.stubs.forum
         with self._calls():
-            page = self.call(
-                forum.GetThreads, forum_pb2.GetThreadsReq(forum_id=self.rng.randint(1, 5), limit=10)
-            )
+            forums = self.call(forum_stub.GetForums, client.forums_request()).forums
+            if not forums:
+                return
+            page = self.call(forum_stub.GetThreads, client.threads_request(self.rng.choice(forums).id))
             for thread in page.threads:
-                if thread.author not in self.seen_authors:
-                    self.seen_authors.add(thread.author)
-                    self.call(
-                        self.grpc.stubs.user.GetProfile, user_pb2.GetProfileReq(campus_id=thread.author)
-                    )
+                if thread.uid not in self.seen_authors:
+                    self.seen_authors.add(thread.uid)
+                    self.call(self.grpc.stubs.user.GetProfile, user_pb2.GetProfileReq(uid=thread.uid))
             if page.threads:
                 opened = self.rng.choice(page.threads)
-                self.call(forum.GetPosts, forum_pb2.GetPostsReq(thread_id=opened.id))
+                self.call(
+                    forum_stub.GetPosts,
+                    forum_post_pb2.GetPostsReq(threadId=opened.id, count=client.THREADS_PER_PAGE),
+                )
 
     def lost_found(self) -> None:
         lf = self.grpc.stubs.lost_found
@@ -135,30 +146,42 @@ class XmuxStudent(GrpcUser):
 
     def write(self) -> None:
         """In turn a reply, a like, or a found item (added, then deleted when its owner claimed it)."""
-        forum = self.grpc.stubs.forum
+        forum_stub = self.grpc.stubs.forum
         thread = self.rng.choice(self.threads)
         kind = WRITES[(self.slot + self.writes) % len(WRITES)]
         self.writes += 1
         with self._calls():
             if kind == "reply":
-                body = f"load reply from {self.student.name}"
-                self.call(forum.CreatePost, forum_pb2.CreatePostReq(thread_id=thread.id, body=body))
+                content = forum_common_pb2.PlainContent(content=f"load reply from {self.student.name}")
+                self.call(
+                    forum_stub.CreatePost,
+                    forum_post_pb2.CreatePostReq(threadId=thread.id, plainContent=content),
+                )
             elif kind == "like":
-                self.call(forum.LikeThread, forum_pb2.LikeThreadReq(thread_id=thread.id))
+                self.call(forum_stub.LikeThread, forum_thread_pb2.LikeThreadReq(threadId=thread.id, like=1))
             else:
                 self._item()
 
     def _item(self) -> None:
         lf = self.grpc.stubs.lost_found
+        name = f"{self.rng.choice(seed.THINGS).title()} #{self.slot}-{self.writes}"
+        when = Timestamp()
+        when.GetCurrentTime()
         item = lost_found_pb2.AddItemReq(
-            type=lost_found_pb2.FOUND,
-            name=self.rng.choice(seed.THINGS).title(),
+            type=lost_found_pb2.Found,
+            name=name,
+            time=when,
             location=self.rng.choice(seed.PLACES),
             description="found during a load test",
+            contacts={"phone": "+60 12-0000000"},
         )
-        added = self.call(lf.AddItem, item)
-        # Deleting it again keeps the collection the size the seed made, however long the run.
-        self.call(lf.DeleteItem, lost_found_pb2.DeleteItemReq(id=added.id))
+        self.call(lf.AddItem, item)
+        # AddItem answers no id: the app finds its item among the newest, as a student would.
+        newest = self.call(lf.GetBriefs, lost_found_pb2.GetBriefsReq()).briefs
+        mine = next((b for b in newest if b.uid == self.student.uid and b.name == name), None)
+        if mine is not None:
+            # Deleting it again keeps the collection the size the seed made, however long the run.
+            self.call(lf.DeleteItem, lost_found_pb2.DeleteItemReq(id=mine.id))
 
     def oss(self) -> None:
         name = self.rng.choice(self.objects)
@@ -170,6 +193,17 @@ class XmuxStudent(GrpcUser):
         if self.v2_calls % 4 == 1:
             self.http.get("/test", name="/test")
         self.http.get("/v2/homepage/news", name="/v2/homepage/news")
+
+    def xia(self) -> None:
+        """A question to Xia; the reply streams in a few words at a time, the stream held open meanwhile."""
+        question = f"Where can I find {self.rng.choice(seed.THINGS)} near {self.rng.choice(seed.PLACES)}?"
+        request = xia_pb2.ChatReq(
+            id=f"{self.student.uid}-{self.slot}",
+            messages=[xia_pb2.Message(role=xia_pb2.USER, contents=[xia_pb2.Content(text=question)])],
+        )
+        with self._calls():
+            for _ in self.grpc.stubs.xia.ChatStream(request, metadata=self.md, timeout=self.timeout):
+                pass
 
     def on_stop(self) -> None:
         self.http.client.close()

@@ -24,7 +24,7 @@ from xmux_sim.report.formatting import clean, fmt_number, verdict_word
 from xmux_sim.report.model import ExitStatus, Invariant, RunReport
 from xmux_sim.report.results import jsonable
 
-__all__ = ["junit_xml"]
+__all__ = ["add_case", "add_testsuite", "count", "junit_xml", "serialize", "set_counts"]
 
 # Evidence is capped by the checkers, but a CI page still need not show all of it.
 _EVIDENCE_CHARS: Final = 20_000
@@ -50,11 +50,18 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
     return element
 
 
-def junit_xml(report: RunReport) -> str:
-    suite_name = f"xmux-sim.{report.scenario}"
-    root = ET.Element("testsuites")
+def add_testsuite(
+    parent: ET.Element, report: RunReport, *, name: str | None = None, expect_violation: bool = False
+) -> ET.Element:
+    """One ``<testsuite>`` for the run under ``parent``, with its counts set.
+
+    ``expect_violation``: the scenario is an unsafe variant (``expect: violated``), so a
+    violated invariant is what it set out to show and passes; whether one was caught at
+    all is the suite's own test case.
+    """
+    suite_name = name or f"xmux-sim.{report.scenario}"
     suite = _sub(
-        root,
+        parent,
         "testsuite",
         name=suite_name,
         # JUnit's timestamp has no zone; it is UTC like every time in the report.
@@ -70,38 +77,62 @@ def junit_xml(report: RunReport) -> str:
         "exit_status": str(int(report.exit_status)),
         **{f"flavour.{service}": flavour for service, flavour in sorted(report.flavours.items())},
     }
-    for name, value in named.items():
-        _sub(props, "property", name=name, value=value)
+    for key, value in named.items():
+        _sub(props, "property", name=key, value=value)
 
-    failures = errors = 0
     for inv in report.invariants:
         case = _sub(suite, "testcase", classname=suite_name, name=inv.name, time="0")
         word = verdict_word(inv.verdict.valid)
-        if word == "violated":
-            failures += 1
+        if word == "violated" and not expect_violation:
             _sub(case, "failure", _details(inv), type="violated", message=inv.verdict.message)
-        elif word != "holds":
-            errors += 1
+        elif word not in ("holds", "violated"):
             _sub(case, "error", _details(inv), type="unknown", message=inv.verdict.message)
         else:
-            _sub(case, "system-out", _details(inv))
+            note = "violated, as this unsafe variant expects\n\n" if word == "violated" else ""
+            _sub(case, "system-out", note + _details(inv))
 
     error_text = report.error or "the run could not be carried out"
     if report.exit_status is ExitStatus.ERROR:
-        errors += 1
-        case = _sub(suite, "testcase", classname=suite_name, name="run", time=f"{report.duration_s:.3f}")
-        _sub(case, "error", error_text, type="run-error", message=error_text)
-    elif report.exit_status is ExitStatus.VIOLATED and not failures + errors:
-        failures += 1
-        case = _sub(suite, "testcase", classname=suite_name, name="run", time=f"{report.duration_s:.3f}")
+        add_case(suite, suite_name, "run", f"{report.duration_s:.3f}", "error", "run-error", error_text)
+    elif report.exit_status is ExitStatus.VIOLATED and not expect_violation and count(suite)[1:] == (0, 0):
         message = report.error or "exit status 1 (violated) but no invariant case failed"
-        _sub(case, "failure", message, type="violated", message=message)
+        add_case(suite, suite_name, "run", f"{report.duration_s:.3f}", "failure", "violated", message)
+    set_counts(suite)
+    return suite
 
-    tests = len(suite.findall("testcase"))
-    for element in (root, suite):
-        element.set("tests", str(tests))
-        element.set("failures", str(failures))
-        element.set("errors", str(errors))
-        element.set("skipped", "0")
+
+def add_case(
+    suite: ET.Element, classname: str, name: str, time: str, kind: str, kind_type: str, message: str
+) -> ET.Element:
+    """A test case with one ``<failure>`` or ``<error>`` carrying ``message``."""
+    case = _sub(suite, "testcase", classname=classname, name=name, time=time)
+    _sub(case, kind, message, type=kind_type, message=message)
+    return case
+
+
+def count(element: ET.Element) -> tuple[int, int, int]:
+    """(tests, failures, errors) of the test cases below ``element``."""
+    cases = element.findall(".//testcase")
+    failures = sum(1 for c in cases if c.find("failure") is not None)
+    errors = sum(1 for c in cases if c.find("error") is not None)
+    return len(cases), failures, errors
+
+
+def set_counts(element: ET.Element) -> None:
+    tests, failures, errors = count(element)
+    element.set("tests", str(tests))
+    element.set("failures", str(failures))
+    element.set("errors", str(errors))
+    element.set("skipped", "0")
+
+
+def serialize(root: ET.Element) -> str:
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def junit_xml(report: RunReport) -> str:
+    root = ET.Element("testsuites")
+    add_testsuite(root, report)
+    set_counts(root)
+    return serialize(root)

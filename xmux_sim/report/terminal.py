@@ -24,9 +24,10 @@ def verdict_table(report: RunReport) -> Table:
         caption=_caption(report),
         show_lines=False,
     )
-    table.add_column("invariant", style="bold")
-    table.add_column("checker")
-    table.add_column("threshold")
+    # Names fold onto a second line in a narrow terminal rather than being cut.
+    table.add_column("invariant", style="bold", overflow="fold")
+    table.add_column("checker", overflow="fold")
+    table.add_column("threshold", overflow="fold")
     table.add_column("verdict")
     table.add_column("detail", overflow="fold", ratio=1)
     for inv in report.invariants:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +13,10 @@ from xmux_sim.report.page import render_html
 from xmux_sim.report.results import results_json
 from xmux_sim.report.series import aggregate
 
-__all__ = ["ReportPaths", "report_folder", "write_report"]
+__all__ = ["ReportPaths", "check_report_dir", "report_folder", "write_atomic", "write_report"]
+
+_LEAF = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+"""A report folder's own name: one path component, never '..', never a separator."""
 
 
 @dataclass(frozen=True)
@@ -24,9 +28,29 @@ class ReportPaths:
     html: Path
 
 
+def check_report_dir(text: str) -> Path:
+    """Where report folders go, checked before a run starts; ValueError says what is wrong."""
+    if not text or any(ord(c) < 32 for c in text):
+        raise ValueError(f"{text!r} is not a usable folder name")
+    path = Path(text)
+    existing = next((p for p in (path, *path.parents) if p.exists()), Path("."))
+    if not existing.is_dir():
+        raise ValueError(f"{str(existing)!r} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError(f"{str(existing)!r} is not writable")
+    return path
+
+
 def report_folder(base: Path, name: str, run_id: str) -> Path:
-    """``base/<name>-<run>``, or with a number appended when a run wrote there already."""
-    folder = base / f"{name}-{run_id}"
+    """``base/<name>-<run>``, or with a number appended when a run wrote there already.
+
+    The folder is always one level below ``base``: a name that is not one plain path
+    component (``x/../..``) is refused, so a report never lands outside the report folder.
+    """
+    leaf = f"{name}-{run_id}"
+    if not _LEAF.fullmatch(leaf) or ".." in leaf:
+        raise ValueError(f"{leaf!r} is not a report folder name (letters, digits, '.', '_' and '-')")
+    folder = base / leaf
     n = 2
     while folder.exists():
         folder = base / f"{name}-{run_id}-{n}"
@@ -34,7 +58,7 @@ def report_folder(base: Path, name: str, run_id: str) -> Path:
     return folder
 
 
-def _write(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> None:
     # Write then rename: a run killed mid-write leaves the old file or none, never half a file
     # that CI would read as a broken (or, worse, a passing) report.
     partial = path.with_name(f".{path.name}.partial")
@@ -59,7 +83,7 @@ def write_report(report: RunReport, folder: Path, *, window_s: float | None = No
     # One pass over the history serves both results.json and the charts.
     series = aggregate(report.history, report.duration_s, window_s=window_s)
     report.history.write_jsonl(paths.history)
-    _write(paths.results, results_json(report, series))
-    _write(paths.junit, junit_xml(report))
-    _write(paths.html, render_html(report, series))
+    write_atomic(paths.results, results_json(report, series))
+    write_atomic(paths.junit, junit_xml(report))
+    write_atomic(paths.html, render_html(report, series))
     return paths

@@ -58,6 +58,8 @@ def scenario_data(s: Scenario) -> dict[str, Any]:
     data: dict[str, Any] = {"name": s.name}
     if s.description:
         data["description"] = s.description
+    if s.typical_duration is not None:
+        data["typical_duration"] = s.typical_duration
     data["stack"] = s.stack.spec
     overrides: dict[str, Any] = {}
     if s.overrides.services:

@@ -11,8 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xmux_sim.params import SCALAR, TEXT, Param, float_at_least, int_at_least
+from xmux_sim.params import SCALAR, TEXT, Param, float_at_least, int_at_least, name_type
 from xmux_sim.registry import Registry
+from xmux_sim.values import (
+    HTTP_PATH,
+    MONGO_NAME,
+    NATS_PLACEMENT,
+    NATS_STREAM,
+    NATS_SUBJECT,
+    S3_BUCKET,
+    SQL_NAME,
+)
 
 __all__ = ["CLIENT_KINDS", "PROBE_KINDS", "CallKind"]
 
@@ -48,8 +57,9 @@ def _registry(what: str, *kinds: CallKind) -> Registry[CallKind]:
     return registry
 
 
-_PATH = Param("path", TEXT, "request path", default="/")
-_PORT = Param("port", TEXT, "named port of the service", default="http")
+_PATH = Param("path", HTTP_PATH, "request path", default="/")
+_PORT_NAME = name_type("a port name")
+_PORT = Param("port", _PORT_NAME, "named port of the service", default="http")
 
 PROBE_KINDS = _registry(
     "probe kind",
@@ -58,7 +68,7 @@ PROBE_KINDS = _registry(
         "GET a path; passes on the expected status",
         "nginx",
         port="http",
-        fields=(_PATH, Param("status", int_at_least(100), "expected HTTP status", default=200), _PORT),
+        fields=(_PATH, Param("status", int_at_least(100, 599), "expected HTTP status", default=200), _PORT),
     ),
     CallKind(
         "sql",
@@ -82,7 +92,7 @@ PROBE_KINDS = _registry(
         ("nats",),
         "client",
         (
-            Param("stream", TEXT, "stream name", required=True),
+            Param("stream", NATS_STREAM, "stream name", required=True),
             Param("min_messages", int_at_least(0), "messages the stream must hold", default=0),
         ),
     ),
@@ -105,8 +115,8 @@ PROBE_KINDS = _registry(
         None,
         ("postgres", "nats", "minio"),
         fields=(
-            Param("replicas", int_at_least(1), "how many must be in sync", required=True),
-            Param("stream", TEXT, "nats: the stream whose replicas count"),
+            Param("replicas", int_at_least(1, 16), "how many must be in sync", required=True),
+            Param("stream", NATS_STREAM, "nats: the stream whose replicas count"),
             Param("max_lag_bytes", int_at_least(0), "postgres: WAL a standby may trail by", 1 << 20),
         ),
     ),
@@ -114,11 +124,11 @@ PROBE_KINDS = _registry(
         "tcp",
         "open a TCP connection to a named port",
         None,
-        fields=(Param("port", TEXT, "a named port such as `sql`, `http`, `client`", required=True),),
+        fields=(Param("port", _PORT_NAME, "a named port such as `sql`, `http`, `client`", required=True),),
     ),
 )
 
-_REPLICA = Param("replica", int_at_least(0), "the replica (pod) of the service to connect to [0]")
+_REPLICA = Param("replica", int_at_least(0, 15), "the replica (pod) of the service to connect to [0]")
 
 CLIENT_KINDS = _registry(
     "client kind",
@@ -128,7 +138,7 @@ CLIENT_KINDS = _registry(
         "postgres",
         ("postgres",),
         "sql",
-        (Param("table", TEXT, "table the keys are inserted into", default="xmux_sim_writes"), _REPLICA),
+        (Param("table", SQL_NAME, "table the keys are inserted into", default="xmux_sim_writes"), _REPLICA),
         True,
     ),
     CallKind(
@@ -137,7 +147,7 @@ CLIENT_KINDS = _registry(
         "mongo",
         ("mongo",),
         "wire",
-        (Param("collection", TEXT, "collection", default="xmux_sim_writes"), _REPLICA),
+        (Param("collection", MONGO_NAME, "collection", default="xmux_sim_writes"), _REPLICA),
         True,
     ),
     CallKind(
@@ -147,10 +157,12 @@ CLIENT_KINDS = _registry(
         ("nats",),
         "client",
         (
-            Param("stream", TEXT, "stream (created with the service's replicas)", default="XMUX_SIM"),
-            Param("subject", TEXT, "subject the stream captures", default="xmux-sim.writes"),
-            Param("replicas", int_at_least(1), "stream replicas [one per server of the service, at most 5]"),
-            Param("placement", TEXT, "a server tag the stream must be placed on (`pod:NAME` or `node:NAME`)"),
+            Param("stream", NATS_STREAM, "stream (created with the service's replicas)", default="XMUX_SIM"),
+            Param("subject", NATS_SUBJECT, "subject the stream captures", default="xmux-sim.writes"),
+            Param(
+                "replicas", int_at_least(1, 5), "stream replicas [one per server of the service, at most 5]"
+            ),
+            Param("placement", NATS_PLACEMENT, "a server tag the stream must be placed on"),
             _REPLICA,
         ),
         True,
@@ -162,8 +174,8 @@ CLIENT_KINDS = _registry(
         ("minio",),
         "api",
         (
-            Param("bucket", TEXT, "bucket the objects go to", default="xmux-sim-writes"),
-            Param("size", int_at_least(0), "object size, bytes", default=1024),
+            Param("bucket", S3_BUCKET, "bucket the objects go to", default="xmux-sim-writes"),
+            Param("size", int_at_least(0, 10 << 20), "object size, bytes", default=1024),
             _REPLICA,
         ),
         True,

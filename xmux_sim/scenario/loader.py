@@ -4,20 +4,24 @@ Two steps, both before anything starts: :func:`parse_scenario` checks the file o
 own (shape, types, fault parameters, checker arguments, timing), :func:`resolve_stack`
 loads the stack, applies the file's overrides and checks every name the file uses
 against it. Every error is ``file:line: field: message``.
+
+A scenario's ``stack`` is ``default``, the name of an embedded stack, or a file inside the
+scenario's own folder: a scenario from elsewhere cannot make the tool read (and quote in an
+error) a file it was not meant to.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from xmux_sim.checkers.kind import CHECKERS
-from xmux_sim.errors import ScenarioFileError, StackFileError
+from xmux_sim.errors import ScenarioFileError
 from xmux_sim.faults.kind import FAULT_KINDS
 from xmux_sim.faults.spec import FaultSpec, FaultSpecError
+from xmux_sim.inputfile import check_inside, relative_inside
+from xmux_sim.params import NAME, SEED, ParamError, quoted
 from xmux_sim.scenario.kinds import CLIENT_KINDS, PROBE_KINDS, CallKind
 from xmux_sim.scenario.model import (
     ClientSpec,
@@ -39,15 +43,18 @@ from xmux_sim.scenario.overrides import apply_overrides
 from xmux_sim.scenario.schedule import EPSILON, candidate_specs, check_fits
 from xmux_sim.topology.kinds import KINDS as SERVICE_KINDS
 from xmux_sim.topology.model import Stack
-from xmux_sim.topology.stackfile import load_stack
+from xmux_sim.topology.stackfile import BGP, embedded_stacks, load_stack, stack_path
 from xmux_sim.topology.yamldoc import KeyPath, Reader, YamlDoc, dotted
+from xmux_sim.values import IMAGE
 
-__all__ = ["default_scenario_path", "load_scenario", "parse_scenario", "resolve_stack"]
+__all__ = ["LONGEST_S", "default_scenario_path", "load_scenario", "parse_scenario", "resolve_stack"]
 
-NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
+LONGEST_S = 86_400.0
+"""No time in a scenario (a duration, a timeout, an interval) is longer than a day."""
 TOP = (
     "name",
     "description",
+    "typical_duration",
     "stack",
     "overrides",
     "seed",
@@ -59,7 +66,6 @@ TOP = (
     "expect",
 )
 TIMING = ("at", "duration", "until", "kind")
-BGP_FIELDS = ("asn", "hold", "keepalive", "connect_retry", "error_wait")
 
 
 def default_scenario_path() -> Path:
@@ -68,25 +74,25 @@ def default_scenario_path() -> Path:
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioFileError(f"{p}: no such file") from None
-    return parse_scenario(text, str(p))
+    return _Parser(YamlDoc.load(path, ScenarioFileError)).scenario()
 
 
 def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
     """Validate a scenario on its own; names of nodes, pods and services are checked by resolve_stack."""
-    with _as_scenario_error():
-        return _Parser(YamlDoc.parse(text, source)).scenario()
+    return _Parser(YamlDoc.parse(text, source, ScenarioFileError)).scenario()
 
 
 def resolve_stack(scenario: Scenario) -> Stack:
     """The scenario's stack with its overrides, after checking every name the scenario uses against it."""
     ref = scenario.stack
-    if ref.file is not None and not ref.file.is_file():
-        raise ref.error(scenario.source, f"no stack file {str(ref.file)!r}")
+    if ref.file is not None and not ref.embedded:
+        # Checked again where the file is read: a symbolic link may lead out of the folder.
+        try:
+            check_inside(ref.file, Path(scenario.source).parent)
+        except ValueError as exc:
+            raise ref.error(scenario.source, str(exc)) from None
+        if not ref.file.is_file():
+            raise ref.error(scenario.source, f"no stack file {quoted(ref.spec)} in the scenario's folder")
     stack = apply_overrides(load_stack(ref.file), scenario.overrides, scenario.source)
     calls: list[Probe | ClientSpec] = [*scenario.steady_state.probes, *scenario.workload.clients]
     for call in calls:
@@ -99,15 +105,6 @@ def resolve_stack(scenario: Scenario) -> Stack:
     for schedule in scenario.schedules:
         candidate_specs(schedule, scenario.source, stack)
     return stack
-
-
-@contextmanager
-def _as_scenario_error() -> Iterator[None]:
-    # YamlDoc and Reader speak StackFileError; in a scenario file the same message is a scenario error.
-    try:
-        yield
-    except StackFileError as exc:
-        raise ScenarioFileError(str(exc)) from None
 
 
 def _check_call(call: Probe | ClientSpec, stack: Stack, source: str) -> None:
@@ -156,17 +153,13 @@ class _Parser:
         lines = {dotted(k[n:]): v for k, v in self.doc.lines.items() if len(k) > n and k[:n] == path}
         return {"line": self.doc.line(path), "path": dotted(path) if path else "", "lines": lines}
 
-    def name(self, path: KeyPath) -> str:
-        value = self.r.string(path)
-        if not NAME.match(value):
-            raise self.doc.error(path, "expected lower-case letters, digits and '-', starting with a letter")
-        return value
-
     def positive(self, path: KeyPath, default: float | None = None) -> float:
-        value = self.r.number(path, default, minimum=0)
-        if value <= 0:
-            raise self.doc.error(path, "expected a number above 0")
-        return value
+        """Seconds above 0, at most a day."""
+        return self.r.number(path, default, above=0, maximum=LONGEST_S)
+
+    def seconds(self, path: KeyPath, default: float | None = None) -> float:
+        """Seconds from 0, at most a day."""
+        return self.r.number(path, default, minimum=0, maximum=LONGEST_S)
 
     def pair(
         self, path: KeyPath, what: str, default: tuple[float, float] | None = None
@@ -183,8 +176,8 @@ class _Parser:
         ):
             raise self.doc.error(path, f"expected [{what}] in seconds, e.g. [2, 8]")
         low, high = float(items[0]), float(items[-1])
-        if not 0 <= low <= high:
-            raise self.doc.error(path, f"expected 0 <= {what.replace(', ', ' <= ')}")
+        if not 0 <= low <= high <= LONGEST_S:
+            raise self.doc.error(path, f"expected 0 <= {what.replace(', ', ' <= ')} <= {LONGEST_S:g}")
         return low, high
 
     def unique(self, names: Iterable[tuple[str, KeyPath]], what: str) -> None:
@@ -202,10 +195,11 @@ class _Parser:
         workload = self.workload()
         steady = self.steady_state()
         faults, schedules = self.faults(workload.duration)
-        seed = r.integer(("seed",), minimum=0) if r.has(("seed",)) else None
+        seed = r.read(("seed",), SEED) if r.has(("seed",)) else None
         return Scenario(
-            name=self.name(("name",)),
+            name=self.r.name(("name",)),
             description=r.string(("description",), "").strip(),
+            typical_duration=self.typical_duration(workload),
             stack=self.stack(),
             overrides=self.overrides(),
             seed=seed,
@@ -220,10 +214,39 @@ class _Parser:
             **self.where(()),
         )
 
+    def typical_duration(self, workload: Workload) -> float | None:
+        path: KeyPath = ("typical_duration",)
+        if not self.r.has(path):
+            return None
+        took = self.positive(path)
+        if took < workload.duration:
+            raise self.doc.error(
+                path,
+                f"a run takes at least its workload's {workload.duration:g} s, stack up and down on top",
+            )
+        return took
+
     def stack(self) -> StackRef:
         spec = self.r.string(("stack",), "default")
-        file = None if spec == "default" else Path(self.doc.source).parent / spec
-        return StackRef(spec=spec, file=file, **self.where(("stack",)))
+        where = self.where(("stack",))
+        if spec == "default":
+            return StackRef(spec=spec, file=None, **where)
+        embedded = embedded_stacks()
+        if NAME.match(spec):
+            if spec not in embedded:
+                raise self.doc.error(
+                    ("stack",),
+                    f"no embedded stack {spec!r}; embedded: {', '.join(embedded)} (or a file's path)",
+                )
+            return StackRef(spec=spec, file=stack_path(spec), embedded=True, **where)
+        try:
+            file = relative_inside(spec, Path(self.doc.source).parent)
+        except ValueError as exc:
+            embedded_too = f"; or an embedded stack: default, {', '.join(embedded)}"
+            raise self.doc.error(("stack",), f"a stack file {exc}{embedded_too}") from None
+        if file.suffix not in (".yaml", ".yml"):
+            raise self.doc.error(("stack",), "a stack file's name ends in .yaml or .yml")
+        return StackRef(spec=spec, file=file, **where)
 
     def overrides(self) -> Overrides:
         r, base = self.r, ("overrides",)
@@ -237,7 +260,7 @@ class _Parser:
             placement = None
             if "placement" in given:
                 placement = tuple(
-                    self.name((*path, "placement", i)) for i in range(len(r.sequence((*path, "placement"))))
+                    self.r.name((*path, "placement", i)) for i in range(len(r.sequence((*path, "placement"))))
                 )
             config = r.mapping((*path, "config"), allowed=r.raw((*path, "config")) or (), optional=True)
             services.append(
@@ -247,25 +270,15 @@ class _Parser:
                     placement=placement,
                     config=config,
                     flavour=r.string((*path, "flavour")) if "flavour" in given else None,
-                    image=r.string((*path, "image")) if "image" in given else None,
+                    image=r.read((*path, "image"), IMAGE) if "image" in given else None,
                     **self.where(path),
                 )
             )
         net = (*base, "network")
         r.mapping(net, allowed=("bgp",), optional=True)
         bgp_path = (*net, "bgp")
-        bgp: dict[str, Any] = {}
-        for key in r.mapping(bgp_path, allowed=BGP_FIELDS, optional=True):
-            path = (*bgp_path, key)
-            if key == "asn":
-                bgp[key] = r.integer(path, minimum=1, maximum=4294967295)
-            elif key == "error_wait":
-                low, high = self.pair(path, "min, max")
-                if low <= 0:
-                    raise self.doc.error(path, "expected 0 < min <= max")
-                bgp[key] = (low, high)
-            else:
-                bgp[key] = r.number(path, minimum={"hold": 3.0}.get(key, 1.0))
+        r.mapping(bgp_path, allowed=[p.name for p in BGP], optional=True)
+        bgp = {p.name: r.param((*bgp_path, p.name), p) for p in BGP if r.has((*bgp_path, p.name))}
         return Overrides(services=tuple(services), bgp=bgp, **self.where(base))
 
     def workload(self) -> Workload:
@@ -288,16 +301,16 @@ class _Parser:
             kind=kind.name,
             service=self.service(path, kind),
             concurrency=r.integer((*path, "concurrency"), 1, minimum=1, maximum=1000),
-            rate=r.number((*path, "rate"), 0.0, minimum=0),
-            timeout=self.positive((*path, "timeout"), 2.0),
+            rate=r.number((*path, "rate"), 0.0, minimum=0, maximum=100_000),
+            timeout=r.number((*path, "timeout"), 2.0, above=0, maximum=3600),
             params=self.fields((*path, "params"), kind, optional=True),
-            from_node=self.name((*path, "from")) if r.has((*path, "from")) else None,
+            from_node=self.r.name((*path, "from")) if r.has((*path, "from")) else None,
             **self.where(path),
         )
 
     def service(self, path: KeyPath, kind: CallKind) -> str:
         if kind.service is None or self.r.has((*path, "service")):
-            return self.name((*path, "service"))
+            return self.r.name((*path, "service"))
         return kind.service
 
     def fields(
@@ -353,11 +366,9 @@ class _Parser:
             if not phases:
                 raise self.doc.error((*path, "phases"), "expected at least one of: before, during, after")
             self.unique(((str(p), (*path, "phases", i)) for i, p in enumerate(phases)), "phase")
-        tolerance = r.number((*path, "tolerance"), 0.0, minimum=0)
-        if tolerance > 1:
-            raise self.doc.error((*path, "tolerance"), "expected a share of failed rounds between 0 and 1")
+        tolerance = r.number((*path, "tolerance"), 0.0, minimum=0, maximum=1)
         return Probe(
-            name=self.name((*path, "name")),
+            name=self.r.name((*path, "name")),
             kind=kind.name,
             service=self.service(kpath, kind),
             params=self.fields(kpath, kind, optional=True, extra=("service",)),
@@ -420,7 +431,7 @@ class _Parser:
             spec = FaultSpec.parse(kind, params)
         except FaultSpecError as exc:
             raise self.doc.error(path if exc.param is None else (*path, exc.param), exc.message) from None
-        at = r.number((*path, "at"), minimum=0)
+        at = self.seconds((*path, "at"))
         if at >= horizon:
             raise self.doc.error((*path, "at"), f"{at:g}s is not before the workload ends ({horizon:g}s)")
         duration = None
@@ -432,7 +443,7 @@ class _Parser:
         if "duration" in raw:
             duration = self.positive((*path, "duration"))
         elif "until" in raw:
-            until = r.number((*path, "until"))
+            until = self.seconds((*path, "until"))
             if until <= at:
                 raise self.doc.error((*path, "until"), f"{until:g}s is not after at ({at:g}s)")
             duration = round(until - at, 6)
@@ -496,16 +507,18 @@ class _Parser:
             targets=targets,
             duration=duration,
             window=window,
-            max_concurrent=r.integer((*path, "max_concurrent"), 1, minimum=1),
-            min_gap=r.number((*path, "min_gap"), 0.0, minimum=0),
+            max_concurrent=r.integer((*path, "max_concurrent"), 1, minimum=1, maximum=100),
+            min_gap=self.seconds((*path, "min_gap"), 0.0),
             **self.where(path),
         )
         check_fits(schedule, self.doc.source)
         return schedule
 
     def recovery(self) -> Recovery:
-        self.r.mapping(("recovery",), allowed=("timeout",), optional=True)
-        return Recovery(timeout=self.positive(("recovery", "timeout"), 30.0), **self.where(("recovery",)))
+        r = self.r
+        r.mapping(("recovery",), allowed=("timeout",), optional=True)
+        timeout = r.number(("recovery", "timeout"), 30.0, above=0, maximum=3600)
+        return Recovery(timeout=timeout, **self.where(("recovery",)))
 
     def invariants(self, workload: Workload, steady: SteadyState) -> tuple[Invariant, ...]:
         out = [
@@ -538,12 +551,16 @@ class _Parser:
         for name, param in params.items():
             if param.required and name not in kwargs:
                 raise self.doc.error(path, f"missing field {name!r}; {checker} needs it")
-        problem = declared.validate(kwargs) if declared.validate is not None else None
-        if problem:
-            raise self.doc.error(path, problem)
+        if declared.validate is not None:
+            try:
+                declared.validate(kwargs)
+            except ParamError as exc:
+                raise self.doc.error((*path, exc.param) if exc.param else path, exc.message) from None
         if kwargs.get("store") is not None:
             self.known_stores(checker, kwargs["store"], (*path, "store"), workload, steady)
-        return Invariant(name=self.name((*path, "name")), checker=checker, kwargs=kwargs, **self.where(path))
+        return Invariant(
+            name=self.r.name((*path, "name")), checker=checker, kwargs=kwargs, **self.where(path)
+        )
 
     def known_stores(
         self,

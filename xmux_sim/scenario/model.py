@@ -70,9 +70,11 @@ class Located:
 @dataclass(frozen=True)
 class StackRef(Located):
     spec: str
-    """As written: ``default`` or a path relative to the scenario file."""
+    """As written: ``default``, an embedded stack's name, or a path inside the scenario's folder."""
     file: Path | None
     """The stack file; None: the embedded default stack."""
+    embedded: bool = False
+    """``file`` is one of the stacks shipped with xmux-sim (named, not a path)."""
 
 
 @dataclass(frozen=True)
@@ -209,6 +211,8 @@ class Scenario(Located):
     stack: StackRef
     workload: Workload
     description: str = ""
+    typical_duration: float | None = None
+    """Seconds a run usually takes here, stack up and down included (documentation, not a limit)."""
     overrides: Overrides = field(default_factory=Overrides)
     seed: int | None = None
     steady_state: SteadyState = field(default_factory=SteadyState)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from xmux_sim.params import ParamError
 from xmux_sim.scenario.model import Overrides, ServiceOverride
 from xmux_sim.topology.kinds import KINDS
 from xmux_sim.topology.model import Service, Stack
+from xmux_sim.topology.stackfile import check_bgp, crowded_node
 
 __all__ = ["apply_overrides"]
 
@@ -29,11 +31,14 @@ def apply_overrides(stack: Stack, overrides: Overrides, source: str) -> Stack:
             )
         services[svc.name] = _service(svc, change, stack, source)
     bgp = replace(stack.network.bgp, **overrides.bgp)
-    if bgp.keepalive >= bgp.hold:
+    try:
+        check_bgp(bgp)
+    except ParamError as exc:
         key = "network.bgp." + ("keepalive" if "keepalive" in overrides.bgp else "hold")
-        raise overrides.error(
-            source, f"keepalive {bgp.keepalive:g} must be shorter than hold {bgp.hold:g}", key
-        )
+        raise overrides.error(source, exc.message, key) from None
+    crowded = crowded_node(services.values(), stack.nodes)
+    if crowded is not None:
+        raise overrides.error(source, f"{crowded[0]}: {crowded[1]}", "services")
     return replace(stack, services=services, network=replace(stack.network, bgp=bgp))
 
 
@@ -59,19 +64,12 @@ def _service(svc: Service, change: ServiceOverride, stack: Stack, source: str) -
         # Spread again from the service's first node, as the stack file spreads replicas.
         first = nodes.index(svc.placement[0])
         placement = tuple(nodes[(first + i) % len(nodes)] for i in range(replicas))
-    config = dict(svc.config)
-    for key, value in change.config.items():
-        if key not in kind.config:
-            allowed = ", ".join(kind.config) or "none"
-            raise change.error(
-                source, f"{svc.kind} has no config key {key!r}; keys: {allowed}", f"config.{key}"
-            )
-        default = kind.config[key]
-        if type(value) is not type(default):
-            raise change.error(
-                source, f"expected {type(default).__name__}, like the default {default!r}", f"config.{key}"
-            )
-        config[key] = value
+    # The stack's own settings stay; the override's are read over them, then the kind's rules
+    # (sync_quorum against replicas, ...) are checked on the result.
+    try:
+        config = kind.settings(change.config, replicas, base=svc.config)
+    except ParamError as exc:
+        raise change.error(source, exc.message, f"config.{exc.param}" if exc.param else "config") from None
     flavour = svc.flavour
     if change.flavour is not None:
         if change.flavour not in kind.flavours:

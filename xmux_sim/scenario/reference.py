@@ -1,10 +1,11 @@
-"""The reference tables of docs/scenario-file.md, rendered from the kinds' declarations.
+"""The reference tables of docs/scenario-file.md and the README, rendered from the declarations.
 
 Probe and client kinds (:mod:`xmux_sim.scenario.kinds`), fault kinds
-(:mod:`xmux_sim.faults.kinds`) and checkers (:mod:`xmux_sim.checkers`) each have a table.
-In the page, a table sits between ``<!-- generated: NAME -->`` and ``<!-- end -->``;
-``python -m xmux_sim.scenario.reference docs/scenario-file.md`` writes them again, and a
-unit test fails when the page and the declarations disagree.
+(:mod:`xmux_sim.faults.kinds`), checkers (:mod:`xmux_sim.checkers`) and the settings of
+each service kind (:mod:`xmux_sim.topology.kinds`) each have a table. In a page, a table
+sits between ``<!-- generated: NAME -->`` and ``<!-- end -->``;
+``python -m xmux_sim.scenario.reference docs/scenario-file.md README.md`` writes them
+again, and a unit test fails when a page and the declarations disagree.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from xmux_sim.checkers.kind import CHECKERS
 from xmux_sim.faults.kind import FAULT_KINDS
 from xmux_sim.params import Param
 from xmux_sim.scenario.kinds import CLIENT_KINDS, PROBE_KINDS, CallKind
+from xmux_sim.topology.kinds import KINDS
 
 __all__ = ["TABLES", "update"]
 
@@ -96,11 +98,25 @@ def checkers() -> str:
     )
 
 
+def services() -> str:
+    # Kinds alike in ports and settings (the XMUS stand-ins) share a row.
+    rows: dict[tuple[str, str], list[str]] = {}
+    for kind in KINDS.values():
+        order = [*kind.published, *(p for p in kind.ports if p not in kind.published)]
+        ports = ", ".join(f"{p} {kind.ports[p]}" for p in order)
+        rows.setdefault((ports, _params(kind.config)), []).append(f"`{kind.name}`")
+    return _table(
+        ("kind", "ports (published by default first)", "`config` settings"),
+        ((", ".join(names), ports, settings) for (ports, settings), names in rows.items()),
+    )
+
+
 TABLES: dict[str, Callable[[], str]] = {
     "probes": probes,
     "clients": clients,
     "faults": faults,
     "checkers": checkers,
+    "services": services,
 }
 
 

@@ -2,6 +2,12 @@
 
 All are reached with the same pymongo client code; which one ran is the service's
 ``flavour`` and is shown in status and reports.
+
+Two users per run: ``xmux``, root in ``admin`` (the harness and the stand-ins), and
+``xmus``, the database's own user, made in the configured database itself, as the real
+lost-and-found expects (it authenticates against ``DB_NAME``). SecantusDB and the official
+image give it ``readWrite`` on that database; FerretDB 1.x cannot grant roles (it refuses
+any but none, and lets every authenticated user do everything), so there it has none.
 """
 
 from __future__ import annotations
@@ -12,11 +18,13 @@ from typing import Any
 import pymongo
 import pymongo.errors
 
-from xmux_sim.errors import Unsupported
+from xmux_sim.errors import StartupFailed, Unsupported
 from xmux_sim.services.base import Endpoint, PodPlan, ProbeFailed, ServiceRuntime, StackPlan, new_secret
 from xmux_sim.topology.model import Service
 
 FLAVOUR_IMAGES = {"secantusdb": "mongo", "ferretdb": "ferretdb"}
+APP_USER = "xmus"
+USER_EXISTS = 51003
 
 
 class MongoRuntime(ServiceRuntime):
@@ -29,7 +37,13 @@ class MongoRuntime(ServiceRuntime):
         return FLAVOUR_IMAGES.get(service.flavour or "secantusdb", "mongo")
 
     def credentials(self, service: Service) -> dict[str, str]:
-        return {"user": "xmux", "password": new_secret(), "database": str(service.config["database"])}
+        return {
+            "user": "xmux",
+            "password": new_secret(),
+            "database": str(service.config["database"]),
+            "app_user": APP_USER,
+            "app_password": new_secret(),
+        }
 
     def environment(self, pod: PodPlan, credentials: Mapping[str, str], plan: StackPlan) -> dict[str, str]:
         refuse_replica_set(pod.service)
@@ -61,6 +75,28 @@ class MongoRuntime(ServiceRuntime):
             client.close()
         if reply.get("ok") != 1:
             raise ProbeFailed(f"mongo: ping answered {reply}")
+
+    def after_ready(self, ep: Endpoint, service: Service) -> None:
+        """The database's own user (idempotent: a second call sets its password again)."""
+        c = ep.credentials
+        roles: list[Any] = (
+            [] if service.flavour == "ferretdb" else [{"role": "readWrite", "db": c["database"]}]
+        )
+        client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(
+            self.url(ep), serverSelectionTimeoutMS=10_000, directConnection=True
+        )
+        try:
+            db = client[c["database"]]
+            try:
+                db.command("createUser", c["app_user"], pwd=c["app_password"], roles=roles)
+            except pymongo.errors.OperationFailure as exc:
+                if exc.code != USER_EXISTS:
+                    raise
+                db.command("updateUser", c["app_user"], pwd=c["app_password"])
+        except pymongo.errors.PyMongoError as exc:
+            raise StartupFailed(f"{ep.service}: could not create user {c['app_user']!r}: {exc}") from None
+        finally:
+            client.close()
 
     def describe(self, ep: Endpoint, service: Service) -> dict[str, Any]:
         return {"url": self.url(ep), "database": ep.credentials.get("database")}

@@ -37,6 +37,9 @@ TLS_KEY = "/etc/nginx/tls/server.key"
 
 # gRPC package prefix -> the XMUS kind serving it, as each kind declares.
 GRPC_ROUTES: Mapping[str, str] = {prefix: kind for kind, x in XMUS.items() for prefix in x.grpc}
+# Internal services inside a routed package: services ask them within the cluster, clients
+# must not (a 404 reaches a gRPC client as UNIMPLEMENTED, as for an unrouted package).
+INTERNAL_SERVICES: tuple[str, ...] = tuple(service for x in XMUS.values() for service in x.internal)
 # HTTP path -> (kind, container port name); "=" marks an exact match.
 REST_ROUTES: tuple[tuple[str, str, str], ...] = tuple(
     (path, kind, "http") for kind, x in XMUS.items() for path in x.rest
@@ -92,9 +95,12 @@ def render(plan: StackPlan, cfg: Mapping[str, Any]) -> str:
     blocks = upstreams(plan, cfg)
     rest = rest_locations(plan, set(blocks))
     grpc = "\n".join(
-        f"    location /{prefix} {{ grpc_pass grpc://{_upstream_name(kind, 'grpc')}; }}"
-        for prefix, kind in GRPC_ROUTES.items()
-        if (kind, "grpc") in blocks
+        [
+            f"    location /{prefix} {{ grpc_pass grpc://{_upstream_name(kind, 'grpc')}; }}"
+            for prefix, kind in GRPC_ROUTES.items()
+            if (kind, "grpc") in blocks
+        ]
+        + [f"    location /{service}/ {{ return 404; }}" for service in INTERNAL_SERVICES]
     )
     retries = f"""
     proxy_http_version 1.1;

@@ -21,7 +21,7 @@ import yaml
 from xmux_sim.errors import StackFileError
 from xmux_sim.services.base import Endpoint, PodPlan, ServiceRuntime, StackPlan, ToolRun
 from xmux_sim.services.http_probe import expect_ok
-from xmux_sim.topology.alerts import parse_duration, prometheus_duration
+from xmux_sim.topology.alerts import prometheus_duration
 from xmux_sim.topology.kinds import KINDS
 from xmux_sim.topology.model import Service, Stack
 
@@ -39,7 +39,7 @@ _UNMARSHAL = re.compile(r"^\s+line (?P<line>\d+): (?P<rest>.*)$")
 
 def scrape_interval(service: Service) -> float:
     """The service's scrape interval in seconds (checked when the stack file loads)."""
-    return parse_duration(service.config["scrape_interval"])
+    return float(service.config["scrape_interval"].seconds)
 
 
 def stack_rules(stack: Stack) -> bytes:

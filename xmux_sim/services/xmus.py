@@ -4,6 +4,11 @@ Each pod is told where the backing services are (pod IPs, routed across nodes) a
 which per-run credentials, where every auth replica is, and which seed data to load. The
 service code itself travels as a zip application copied into the pod (see
 ``xmux_sim.xmus.bundle``), so the image holds only Python and its libraries.
+
+Every pod's environment carries two sets of the same facts: ``XMUS_*`` for the stand-ins,
+and the variables the real services read (``DB_ADDR``, ``DB_PORT``, ``DB_NAME``,
+``DB_USER``, ``DB_PASS``, ``AUTH_ENDPOINT``), each in the form the real service of that
+kind parses, so a real image swapped in finds its database and the auth service.
 """
 
 from __future__ import annotations
@@ -16,10 +21,17 @@ from typing import Any
 import grpc
 
 from xmux_sim.errors import XmuxSimError
-from xmux_sim.services.base import Endpoint, PodPlan, ProbeFailed, ServiceRuntime, StackPlan
+from xmux_sim.services.base import Endpoint, PodPlan, ProbeFailed, ServiceRuntime, StackPlan, new_secret
 from xmux_sim.topology.kinds import KINDS
 from xmux_sim.topology.model import Service
 from xmux_sim.xmus import bundle
+
+# The real forum is a Spring Boot service (grpc-spring-boot-starter): its AUTH_ENDPOINT needs a
+# scheme and may list every replica; the others are grpc-go (Kratos), which takes one host:port.
+STATIC_TARGET_SERVICES = frozenset({"forum"})
+# What the real forum must be given to start (PORT, PROFILE, SENTRY_DSN); its ALIYUN_GREEN_*
+# settings name an external moderation service and are the user's to give in config.env.
+REAL_FORUM_ENV = {"PORT": "9000", "PROFILE": "prod", "SENTRY_DSN": ""}
 
 
 def _first_of_kind(plan: StackPlan, kind: str) -> tuple[Service, PodPlan] | None:
@@ -35,6 +47,56 @@ def _require(plan: StackPlan, kind: str, who: str) -> tuple[Service, PodPlan, Ma
         raise XmuxSimError(f"service {who} needs a {kind} service in the stack; add one (kind: {kind})")
     svc, pod = found
     return svc, pod, plan.credentials.get(svc.name, {})
+
+
+def backing_environment(kind: str, svc: Service, peer: PodPlan, creds: Mapping[str, str]) -> dict[str, str]:
+    """The XMUS_* settings of one backing service, and the real services' DB_* for a database."""
+    port = KINDS[kind].ports
+    if kind == "postgres":
+        return {
+            "XMUS_PG_DSN": f"postgresql://{creds['user']}:{creds['password']}@{peer.ip}:{port['sql']}/"
+            f"{creds['database']}",
+            # The real forum: host only, the port apart (a JDBC URL is made of them).
+            "DB_ADDR": str(peer.ip),
+            "DB_PORT": str(port["sql"]),
+            "DB_NAME": creds["database"],
+            "DB_USER": creds["user"],
+            "DB_PASS": creds["password"],
+        }
+    if kind == "mongo":
+        return {
+            "XMUS_MONGO_URL": f"mongodb://{creds['user']}:{creds['password']}@{peer.ip}:{port['wire']}/"
+            "?authSource=admin",
+            "XMUS_MONGO_DB": creds.get("database", "xmux"),
+            # The real lost-and-found: a URI without credentials; DB_USER/DB_PASS override any, and
+            # the user lives in DB_NAME (its authSource), so it is the database's own user.
+            "DB_ADDR": f"mongodb://{peer.ip}:{port['wire']}",
+            "DB_PORT": str(port["wire"]),
+            "DB_NAME": creds.get("database", "xmux"),
+            "DB_USER": creds.get("app_user", ""),
+            "DB_PASS": creds.get("app_password", ""),
+        }
+    if kind == "nats":
+        return {
+            "XMUS_NATS_URL": f"nats://{peer.ip}:{port['client']}",
+            "XMUS_NATS_USER": creds.get("user", ""),
+            "XMUS_NATS_PASSWORD": creds.get("password", ""),
+        }
+    if kind == "minio":
+        return {
+            "XMUS_MINIO_ENDPOINT": f"{peer.ip}:{port['api']}",
+            "XMUS_MINIO_ACCESS_KEY": creds["access_key"],
+            "XMUS_MINIO_SECRET_KEY": creds["secret_key"],
+            "XMUS_MINIO_BUCKET": str(svc.config["bucket"]),
+        }
+    raise KeyError(kind)
+
+
+def auth_environment(service_name: str, auth: list[PodPlan]) -> dict[str, str]:
+    grpc_port = KINDS["xmus-auth"].ports["grpc"]
+    addresses = [f"{p.ip}:{grpc_port}" for p in auth]
+    endpoint = "static://" + ",".join(addresses) if service_name in STATIC_TARGET_SERVICES else addresses[0]
+    return {"XMUS_AUTH_TARGET": "ipv4:" + ",".join(addresses), "AUTH_ENDPOINT": endpoint}
 
 
 class XmusRuntime(ServiceRuntime):
@@ -72,40 +134,23 @@ class XmusRuntime(ServiceRuntime):
         who = pod.service.name
         for kind in self.service.needs:
             svc, peer, creds = _require(plan, kind, who)
-            port = KINDS[kind].ports
-            if kind == "postgres":
-                env["XMUS_PG_DSN"] = (
-                    f"postgresql://{creds['user']}:{creds['password']}@{peer.ip}:{port['sql']}/{creds['database']}"
-                )
-            elif kind == "mongo":
-                env["XMUS_MONGO_URL"] = (
-                    f"mongodb://{creds['user']}:{creds['password']}@{peer.ip}:{port['wire']}/?authSource=admin"
-                )
-                env["XMUS_MONGO_DB"] = creds.get("database", "xmux")
-            elif kind == "nats":
-                env["XMUS_NATS_URL"] = f"nats://{peer.ip}:{port['client']}"
-                env["XMUS_NATS_USER"] = creds.get("user", "")
-                env["XMUS_NATS_PASSWORD"] = creds.get("password", "")
-            elif kind == "minio":
-                env["XMUS_MINIO_ENDPOINT"] = f"{peer.ip}:{port['api']}"
-                env["XMUS_MINIO_ACCESS_KEY"] = creds["access_key"]
-                env["XMUS_MINIO_SECRET_KEY"] = creds["secret_key"]
-                env["XMUS_MINIO_BUCKET"] = str(svc.config["bucket"])
+            env.update(backing_environment(kind, svc, peer, creds))
         if self.service.asks_auth:
             auth = [
                 p for s in plan.stack.services.values() if s.kind == "xmus-auth" for p in plan.pods_of(s.name)
             ]
             if not auth:
                 raise XmuxSimError(f"service {who} asks the auth service; add one (kind: xmus-auth)")
-            grpc_port = KINDS["xmus-auth"].ports["grpc"]
-            env["XMUS_AUTH_TARGET"] = "ipv4:" + ",".join(f"{p.ip}:{grpc_port}" for p in auth)
-        env.update(self.extra_environment(cfg))
-        # ${XMUS_PG_DSN} and friends expand, so a swapped-in image can be told this run's
-        # credentials, which are made when the run starts.
+            env.update(auth_environment(self.service_name, auth))
+        if self.service_name == "forum":
+            env.update(REAL_FORUM_ENV)
+        env.update(self.extra_environment(cfg, credentials))
+        # ${XMUS_PG_DSN}, ${DB_PASS} and friends expand, so a swapped-in image can be told this
+        # run's credentials, which are made when the run starts.
         env.update({str(k): Template(str(v)).safe_substitute(env) for k, v in dict(cfg["env"]).items()})
         return env
 
-    def extra_environment(self, config: Mapping[str, Any]) -> dict[str, str]:
+    def extra_environment(self, config: Mapping[str, Any], credentials: Mapping[str, str]) -> dict[str, str]:
         return {}
 
     def probe(self, ep: Endpoint) -> None:
@@ -126,11 +171,26 @@ class XmusRuntime(ServiceRuntime):
 
 
 class NotifierRuntime(XmusRuntime):
-    def extra_environment(self, config: Mapping[str, Any]) -> dict[str, str]:
+    def extra_environment(self, config: Mapping[str, Any], credentials: Mapping[str, str]) -> dict[str, str]:
         return {
             "XMUS_ACK_WAIT": str(config["ack_wait"]),
             "XMUS_ACK_DELAY": str(config["ack_delay_ms"] / 1000),
         }
+
+
+class UserRuntime(XmusRuntime):
+    """The user service signs custom tokens with a key made for the run."""
+
+    def credentials(self, service: Service) -> dict[str, str]:
+        return {**super().credentials(service), "token_key": new_secret()}
+
+    def extra_environment(self, config: Mapping[str, Any], credentials: Mapping[str, str]) -> dict[str, str]:
+        return {"XMUS_TOKEN_KEY": credentials["token_key"]}
+
+
+class XiaRuntime(XmusRuntime):
+    def extra_environment(self, config: Mapping[str, Any], credentials: Mapping[str, str]) -> dict[str, str]:
+        return {"XMUS_CHUNK_DELAY": str(config["chunk_delay_ms"] / 1000)}
 
 
 def health_check(address: str, timeout: float = 2.0) -> None:

@@ -1,7 +1,13 @@
 """The stack model: YAML -> validated objects. Imports nothing that touches Docker."""
 
 from xmux_sim.topology.model import BgpSettings, NetworkSettings, Node, Service, Stack
-from xmux_sim.topology.stackfile import default_stack_path, load_stack, parse_stack
+from xmux_sim.topology.stackfile import (
+    default_stack_path,
+    embedded_stacks,
+    load_stack,
+    parse_stack,
+    stack_path,
+)
 
 __all__ = [
     "BgpSettings",
@@ -10,6 +16,8 @@ __all__ = [
     "Service",
     "Stack",
     "default_stack_path",
+    "embedded_stacks",
     "load_stack",
     "parse_stack",
+    "stack_path",
 ]

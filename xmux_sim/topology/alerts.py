@@ -27,8 +27,10 @@ from typing import Any
 import yaml
 
 from xmux_sim.errors import StackFileError
-from xmux_sim.params import shown
+from xmux_sim.inputfile import check_inside, read_text, relative_inside
+from xmux_sim.params import BOOL, TEXT, Param, quoted, shown
 from xmux_sim.topology.yamldoc import KeyPath, Reader, YamlDoc
+from xmux_sim.values import duration
 
 __all__ = [
     "AlertSettings",
@@ -43,33 +45,28 @@ __all__ = [
 ]
 
 BUILTIN_RULES = "xmux.rules.yml"
-RULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-RECORD_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
-LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+RULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
+RECORD_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
+LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*\Z")
 # Prometheus' duration grammar (model.ParseDuration): whole numbers of each unit, largest first.
-_DURATION = re.compile(r"^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$")
+_DURATION = re.compile(
+    r"^(?:(\d{1,9})y)?(?:(\d{1,9})w)?(?:(\d{1,9})d)?(?:(\d{1,9})h)?(?:(\d{1,9})m)?(?:(\d{1,9})s)?(?:(\d{1,9})ms)?\Z"
+)
 _UNITS = (365 * 86400.0, 7 * 86400.0, 86400.0, 3600.0, 60.0, 1.0, 0.001)
 MAX_DURATION_S = 86400.0
 
 
-def parse_duration(value: object, *, numbers: bool = True) -> float:
-    """Seconds from a Prometheus duration (``2s``, ``500ms``, ``1m30s``), or a number of seconds.
+def parse_duration(value: object) -> float:
+    """Seconds from a Prometheus duration in a rule file (``2s``, ``500ms``, ``1m30s``).
 
-    ``numbers``: a bare number counts as seconds (stack files); rule files, like
-    Prometheus, take only the text form. Whole milliseconds, so a value is written back
-    exactly as Prometheus reads it.
+    Prometheus' own grammar, compound forms included, and like Prometheus no bare numbers.
+    Whole milliseconds, so a value is written back exactly as Prometheus reads it.
     """
-    if isinstance(value, int | float) and not isinstance(value, bool) and numbers:
-        seconds = float(value)
-    elif isinstance(value, str) and value and (m := _DURATION.match(value)):
-        seconds = sum(int(n) * unit for n, unit in zip(m.groups(), _UNITS, strict=True) if n)
-    else:
-        form = "a duration such as 2s, 500ms or 1m30s" + (" (or a number of seconds)" if numbers else "")
-        raise ValueError(f"expected {form}, got {shown(value)}")
-    if not 0 <= seconds <= MAX_DURATION_S:
+    if not (isinstance(value, str) and value and (m := _DURATION.match(value))):
+        raise ValueError(f"expected a duration such as 2s, 500ms or 1m30s, got {shown(value)}")
+    seconds = sum(int(n) * unit for n, unit in zip(m.groups(), _UNITS, strict=True) if n)
+    if seconds > MAX_DURATION_S:
         raise ValueError(f"{seconds:g} s is out of range; expected 0 to {MAX_DURATION_S:g} s")
-    if abs(seconds * 1000 - round(seconds * 1000)) > 1e-6:
-        raise ValueError(f"{seconds:g} s is not a whole number of milliseconds")
     return seconds
 
 
@@ -152,11 +149,8 @@ class RuleFile:
 
 def read_rule_file(path: Path, *, builtin: bool = False) -> RuleFile:
     """A rule file, checked; StackFileError names file, line and field of the first mistake."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise StackFileError(f"{path}: cannot read the rule file ({exc.strerror})") from None
-    doc = YamlDoc.parse(text, str(path))
+    text = read_text(path, error=StackFileError)
+    doc = YamlDoc.parse(text, str(path), StackFileError)
     r = Reader(doc)
     r.mapping((), allowed=("groups",), required=("groups",))
     groups: list[RuleGroup] = []
@@ -172,7 +166,7 @@ def read_rule_file(path: Path, *, builtin: bool = False) -> RuleFile:
 
 def _group(r: Reader, path: KeyPath) -> RuleGroup:
     r.mapping(path, allowed=("name", "interval", "limit", "rules"), required=("name", "rules"))
-    interval = _duration(r, (*path, "interval"), numbers=False) if r.has((*path, "interval")) else None
+    interval = _duration(r, (*path, "interval")) if r.has((*path, "interval")) else None
     if interval == 0:
         raise r.doc.error((*path, "interval"), "expected a duration above 0")
     rules = tuple(
@@ -211,10 +205,8 @@ def _rule(r: Reader, path: KeyPath) -> Rule:
         name=name,
         expr=expr.strip(),
         record=record,
-        for_s=_duration(r, (*path, "for"), numbers=False) if "for" in given else None,
-        keep_firing_for_s=(
-            _duration(r, (*path, "keep_firing_for"), numbers=False) if "keep_firing_for" in given else None
-        ),
+        for_s=_duration(r, (*path, "for")) if "for" in given else None,
+        keep_firing_for_s=(_duration(r, (*path, "keep_firing_for")) if "keep_firing_for" in given else None),
         labels=_strings(r, (*path, "labels")),
         annotations=_strings(r, (*path, "annotations")),
         line=r.doc.line(path),
@@ -232,9 +224,9 @@ def _strings(r: Reader, path: KeyPath) -> dict[str, str]:
     return out
 
 
-def _duration(r: Reader, path: KeyPath, *, numbers: bool = True) -> float:
+def _duration(r: Reader, path: KeyPath) -> float:
     try:
-        return parse_duration(r.raw(path), numbers=numbers)
+        return parse_duration(r.raw(path))
     except ValueError as exc:
         raise r.doc.error(path, str(exc)) from None
 
@@ -282,51 +274,69 @@ class AlertSettings:
         return out
 
 
-SETTINGS_FIELDS = ("evaluation_interval", "for", "rules", "builtin", "notify")
-NOTIFY_FIELDS = ("group_wait", "group_interval", "repeat_interval")
+SETTINGS: tuple[Param, ...] = (
+    Param("evaluation_interval", duration("100ms", "1h"), "how often Prometheus evaluates the rules", "1s"),
+    Param("builtin", BOOL, "load the shipped rules (xmux.rules.yml)", True),
+)
+"""``alerts:`` fields of one value each (``rules``, ``for`` and ``notify`` are read below)."""
+NOTIFY: tuple[Param, ...] = (
+    Param("group_wait", duration("0s", "1h"), "Alertmanager: wait before a new alert's notification", "0s"),
+    Param("group_interval", duration("100ms", "1h"), "Alertmanager: wait before a group's next one", "1s"),
+    Param(
+        "repeat_interval",
+        duration("100ms", "24h"),
+        "Alertmanager: wait before repeating an unchanged one (>= group_interval)",
+        "1h",
+    ),
+)
+"""``alerts.notify:``, Alertmanager's timers."""
+FOR = duration("0s", "1h")
+"""``alerts.for:``, of every shipped rule or of named alerts."""
+FIELDS = (*(p.name for p in SETTINGS), "for", "rules", "notify")
 
 
 def read_alert_settings(r: Reader, base: Path) -> AlertSettings:
     """``alerts:`` of a stack file; rule files are read relative to ``base`` (the file's folder)."""
     path: KeyPath = ("alerts",)
-    r.mapping(path, allowed=SETTINGS_FIELDS, optional=True)
-    defaults = AlertSettings()
-    evaluation = _bounded(r, (*path, "evaluation_interval"), defaults.evaluation_interval_s, low=0.1)
-    files = []
-    for i, entry in enumerate(r.sequence((*path, "rules"))):
-        if not isinstance(entry, str) or not entry:
-            raise r.doc.error((*path, "rules", i), f"expected a rule file's path, got {shown(entry)}")
-        file = base / entry
-        if not file.is_file():
-            raise r.doc.error((*path, "rules", i), f"no rule file {str(file)!r}")
-        files.append(read_rule_file(file))
+    r.mapping(path, allowed=FIELDS, optional=True)
+    given = {p.name: r.param((*path, p.name), p) for p in SETTINGS}
     settings = AlertSettings(
-        evaluation_interval_s=evaluation,
-        builtin=r.boolean((*path, "builtin"), True),
-        files=tuple(files),
+        evaluation_interval_s=given["evaluation_interval"].seconds,
+        builtin=given["builtin"],
+        files=tuple(
+            _rule_file(r, (*path, "rules", i), base) for i in range(len(r.sequence((*path, "rules"))))
+        ),
     )
     for_all, for_named = _for(r, (*path, "for"), settings)
     n: KeyPath = (*path, "notify")
-    r.mapping(n, allowed=NOTIFY_FIELDS, optional=True)
-    group_interval = _bounded(r, (*n, "group_interval"), defaults.group_interval_s, low=0.1)
-    repeat = _bounded(r, (*n, "repeat_interval"), defaults.repeat_interval_s, low=group_interval)
+    r.mapping(n, allowed=[p.name for p in NOTIFY], optional=True)
+    timers = {p.name: r.param((*n, p.name), p).seconds for p in NOTIFY}
+    if timers["repeat_interval"] < timers["group_interval"]:
+        raise r.doc.error(
+            (*n, "repeat_interval"),
+            f"{timers['repeat_interval']:g} s is below group_interval ({timers['group_interval']:g} s)",
+        )
     return replace(
         settings,
         for_all_s=for_all,
         for_s=for_named,
-        group_wait_s=_bounded(r, (*n, "group_wait"), defaults.group_wait_s),
-        group_interval_s=group_interval,
-        repeat_interval_s=repeat,
+        group_wait_s=timers["group_wait"],
+        group_interval_s=timers["group_interval"],
+        repeat_interval_s=timers["repeat_interval"],
     )
 
 
-def _bounded(r: Reader, path: KeyPath, default: float, low: float = 0.0) -> float:
-    if not r.has(path):
-        return default
-    value = _duration(r, path)
-    if value < low:
-        raise r.doc.error(path, f"{value:g} s is below the minimum {low:g} s")
-    return value
+def _rule_file(r: Reader, path: KeyPath, base: Path) -> RuleFile:
+    """A rule file the stack file names: inside the stack file's folder, as every file it names."""
+    entry = r.read(path, TEXT)
+    try:
+        file = relative_inside(entry, base)
+        check_inside(file, base)
+    except ValueError as exc:
+        raise r.doc.error(path, f"the rule file {exc}") from None
+    if not file.is_file():
+        raise r.doc.error(path, f"no rule file {quoted(str(file))}")
+    return read_rule_file(file)
 
 
 def _for(r: Reader, path: KeyPath, settings: AlertSettings) -> tuple[float | None, dict[str, float]]:
@@ -339,7 +349,7 @@ def _for(r: Reader, path: KeyPath, settings: AlertSettings) -> tuple[float | Non
             raise r.doc.error(
                 path, "one duration sets the shipped rules' for:, which builtin: false leaves out"
             )
-        return _duration(r, path), {}
+        return r.read(path, FOR).seconds, {}
     known = settings.alerts
     named = {}
     for alert in value:
@@ -348,5 +358,5 @@ def _for(r: Reader, path: KeyPath, settings: AlertSettings) -> tuple[float | Non
                 (*path, alert),
                 f"no loaded rule file defines an alert {alert!r}; alerts: {', '.join(sorted(known))}",
             )
-        named[alert] = _duration(r, (*path, alert))
+        named[alert] = r.read((*path, alert), FOR).seconds
     return None, named

@@ -14,6 +14,12 @@ from typing import Any
 
 from xmux_sim.topology.alerts import AlertSettings
 
+POD_OFFSET = 10
+"""Pods of a node take its CIDR's addresses from .10 on (.1 is the host's bridge, .2 the router)."""
+ROUTER_OFFSET = 10
+"""Routers take the underlay's addresses from .10 + the node's index on: .1 is the Docker bridge
+(the host), and the spare addresses below leave room for helpers such as a traffic generator."""
+
 
 @dataclass(frozen=True)
 class BgpSettings:
@@ -58,7 +64,24 @@ class Node:
         return self.cidr.network_address + 2
 
     def pod_ip(self, slot: int) -> IPv4Address:
-        return self.cidr.network_address + 10 + slot
+        return self.cidr.network_address + POD_OFFSET + slot
+
+    @property
+    def pod_capacity(self) -> int:
+        """How many pods the node's CIDR holds (below its broadcast address)."""
+        return self.cidr.num_addresses - POD_OFFSET - 1
+
+
+@dataclass(frozen=True)
+class Build:
+    """An image the stack builds itself (docker compose's ``build``)."""
+
+    context: Path
+    """The build context, an existing directory (resolved against the stack file's folder)."""
+    dockerfile: str = "Dockerfile"
+    """Relative to the context."""
+    args: Mapping[str, str] = field(default_factory=dict)
+    """Build arguments; a value naming one of our images (``xmux-sim/xmus``) is its current tag."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +97,14 @@ class Service:
     image: str | None = None
     """An image to run instead of the kind's own (for example the official ``mongo``)."""
     flavour: str | None = None
+    build: Build | None = None
+    """Build the image to run from a directory instead (set ``image`` once it is built)."""
+    command: tuple[str, ...] | None = None
+    """Replaces the image's entrypoint (Kubernetes' ``command``)."""
+    args: tuple[str, ...] | None = None
+    """Replaces the image's command, or the kind's own (Kubernetes' ``args``)."""
+    files: Mapping[str, bytes] = field(default_factory=dict)
+    """Files written into the app container before it starts: path -> content (config files)."""
 
 
 @dataclass(frozen=True)

@@ -1,33 +1,66 @@
 """Stack files (YAML) -> a validated :class:`Stack`.
 
 A wrong file raises :class:`StackFileError` naming file, line and field before anything
-is started.
+is started: every value is read by its declared type (see :mod:`xmux_sim.params` and
+:mod:`xmux_sim.values`), and the rules between values (timers, address room, settings
+against the replica count) are checked here, not when the stack comes up.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from ipaddress import IPv4Network
 from pathlib import Path
-from typing import Any
 
-from xmux_sim.topology.alerts import parse_duration, read_alert_settings
+from xmux_sim.params import NAME, Param, ParamError, ParamType, int_at_least, quoted, shown
+from xmux_sim.topology import overrides
+from xmux_sim.topology.alerts import read_alert_settings
 from xmux_sim.topology.kinds import KINDS
-from xmux_sim.topology.model import BgpSettings, NetworkSettings, Node, Service, Stack
+from xmux_sim.topology.model import ROUTER_OFFSET, BgpSettings, NetworkSettings, Node, Service, Stack
 from xmux_sim.topology.yamldoc import KeyPath, Reader, YamlDoc
 
-NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
+__all__ = [
+    "BGP",
+    "DEFAULT_STACK",
+    "build_stack",
+    "check_bgp",
+    "crowded_node",
+    "default_stack_path",
+    "embedded_stacks",
+    "load_stack",
+    "parse_stack",
+    "stack_path",
+]
+
 DEFAULT_STACK = "xmux"
+LONGEST_NAME = 31
+"""Stack, node and service names go into container and network names: kept short."""
+TIMER_MAX = 65535
+
+
+def embedded_stacks() -> list[str]:
+    """Names of the stacks shipped in xmux_sim/stacks/ (a scenario or --stack may name one)."""
+    folder = resources.files("xmux_sim.stacks")
+    return sorted(f.name.removesuffix(".yaml") for f in folder.iterdir() if f.name.endswith(".yaml"))
 
 
 def default_stack_path() -> Path:
     return Path(str(resources.files("xmux_sim.stacks").joinpath(f"{DEFAULT_STACK}.yaml")))
 
 
+def stack_path(spec: str | Path | None) -> Path:
+    """A stack file's path: ``None`` the default, an embedded stack's name, or a path as given."""
+    if spec is None:
+        return default_stack_path()
+    if isinstance(spec, str) and NAME.match(spec) and spec in embedded_stacks():
+        return Path(str(resources.files("xmux_sim.stacks").joinpath(f"{spec}.yaml")))
+    return Path(spec)
+
+
 def load_stack(path: str | Path | None = None) -> Stack:
-    """Load a stack file; ``None`` means the embedded default stack."""
-    source = Path(path) if path is not None else default_stack_path()
+    """Load a stack file; ``None`` means the embedded default stack, a name an embedded one."""
+    source = stack_path(path)
     return build_stack(YamlDoc.load(source), source)
 
 
@@ -38,15 +71,71 @@ def parse_stack(text: str, source: str = "<stack>") -> Stack:
 def build_stack(doc: YamlDoc, source: Path | None) -> Stack:
     r = Reader(doc)
     r.mapping((), allowed=("name", "network", "nodes", "services", "alerts"), required=("name", "services"))
-    name = r.string(("name",))
-    if not NAME.match(name):
-        raise doc.error(("name",), "expected lower-case letters, digits and '-', starting with a letter")
+    name = _name(r, ("name",))
     network = _network(r)
     nodes = _nodes(r, network)
-    services = _services(r, nodes)
-    alerts = read_alert_settings(r, source.parent if source is not None else Path.cwd())
+    # Paths in the file (build contexts, files, rule files) are relative to its folder.
+    folder = source.resolve().parent if source is not None else Path.cwd()
+    services = _services(r, nodes, folder)
+    alerts = read_alert_settings(r, folder)
     _check_alerting(r, services)
     return Stack(name=name, nodes=nodes, services=services, network=network, source=source, alerts=alerts)
+
+
+def _name(r: Reader, path: KeyPath) -> str:
+    name = r.name(path)
+    if len(name) > LONGEST_NAME:
+        raise r.doc.error(path, f"{quoted(name)} is longer than {LONGEST_NAME} characters")
+    return name
+
+
+# ----- network ---------------------------------------------------------------------------------
+
+
+def _seconds(minimum: int) -> ParamType[float]:
+    """Whole seconds: BIRD's timers are integers, and a fraction would be rounded silently."""
+    whole = int_at_least(minimum, TIMER_MAX)
+
+    def read(value: object) -> float:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, float):
+            raise ValueError(f"{value:g}: BGP timers are whole seconds")
+        return float(whole.read(value))
+
+    return ParamType(f"whole seconds {minimum}..{TIMER_MAX}", read, from_text=whole.from_text)
+
+
+def _error_wait(value: object) -> tuple[float, float]:
+    low_high = value if isinstance(value, list | tuple) else None
+    if low_high is None or len(low_high) != 2:
+        raise ValueError(f"expected [min, max] seconds, e.g. [1, 5], got {shown(value)}")
+    low, high = (_seconds(1).read(v) for v in low_high)
+    if low > high:
+        raise ValueError(f"expected min <= max, got [{low:g}, {high:g}]")
+    return low, high
+
+
+_DEFAULT_BGP = BgpSettings()
+BGP: tuple[Param, ...] = (
+    Param("asn", int_at_least(1, 4294967295), "AS number of every router (iBGP)", _DEFAULT_BGP.asn),
+    Param("hold", _seconds(3), "BGP hold time", _DEFAULT_BGP.hold),
+    Param("keepalive", _seconds(1), "BGP keepalive time, shorter than hold", _DEFAULT_BGP.keepalive),
+    Param("connect_retry", _seconds(1), "BGP connect retry time", _DEFAULT_BGP.connect_retry),
+    Param(
+        "error_wait",
+        ParamType(f"[min, max] whole seconds 1..{TIMER_MAX}", _error_wait),
+        "BIRD's error wait time after a session error",
+        list(_DEFAULT_BGP.error_wait),
+    ),
+)
+"""The BGP settings a stack file (and a scenario's overrides) may give, read by the same rules."""
+
+
+def check_bgp(bgp: BgpSettings) -> None:
+    """Rules between the timers; raises ParamError naming the setting to change."""
+    if bgp.keepalive >= bgp.hold:
+        raise ParamError("keepalive", f"keepalive {bgp.keepalive:g} must be shorter than hold {bgp.hold:g}")
 
 
 def _network(r: Reader) -> NetworkSettings:
@@ -56,24 +145,12 @@ def _network(r: Reader) -> NetworkSettings:
     supernet = _cidr(r, (*base, "supernet"), defaults.supernet)
     underlay = _cidr(r, (*base, "underlay"), defaults.underlay)
     b = (*base, "bgp")
-    r.mapping(b, allowed=("asn", "hold", "keepalive", "connect_retry", "error_wait"), optional=True)
-    bd = BgpSettings()
-    hold = r.number((*b, "hold"), bd.hold, minimum=3)
-    keepalive = r.number((*b, "keepalive"), bd.keepalive, minimum=1)
-    if keepalive >= hold:
-        raise r.doc.error((*b, "keepalive"), f"keepalive {keepalive:g} must be shorter than hold {hold:g}")
-    wait = r.sequence((*b, "error_wait")) or list(bd.error_wait)
-    if len(wait) != 2 or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in wait):
-        raise r.doc.error((*b, "error_wait"), "expected [min, max] seconds, e.g. [1, 5]")
-    if not 0 < wait[0] <= wait[1]:
-        raise r.doc.error((*b, "error_wait"), "expected 0 < min <= max")
-    bgp = BgpSettings(
-        asn=r.integer((*b, "asn"), bd.asn, minimum=1, maximum=4294967295),
-        hold=hold,
-        keepalive=keepalive,
-        connect_retry=r.number((*b, "connect_retry"), bd.connect_retry, minimum=1),
-        error_wait=(float(wait[0]), float(wait[1])),
-    )
+    r.mapping(b, allowed=[p.name for p in BGP], optional=True)
+    bgp = BgpSettings(**{p.name: r.param((*b, p.name), p) for p in BGP})
+    try:
+        check_bgp(bgp)
+    except ParamError as exc:
+        raise r.doc.error((*b, exc.param or "hold"), exc.message) from None
     unknown_pods = r.string(
         (*base, "unknown_pods"), defaults.unknown_pods, choices=("blackhole", "unreachable")
     )
@@ -98,19 +175,16 @@ def _nodes(r: Reader, network: NetworkSettings) -> tuple[Node, ...]:
         path: KeyPath = ("nodes", i)
         index = i + 1
         if isinstance(entry, str):
-            name, cidr = entry, None
+            name, cidr = (_name(r, path) if r.has(("nodes",)) else entry), None
         else:
             r.mapping(path, allowed=("name", "cidr"), required=("name",))
-            name = r.string((*path, "name"))
+            name = _name(r, (*path, "name"))
             cidr = _cidr(r, (*path, "cidr"), network.supernet) if r.has((*path, "cidr")) else None
-        if not NAME.match(name):
-            raise r.doc.error(path, f"node name {name!r}: expected lower-case letters, digits and '-'")
         if name in seen:
             raise r.doc.error(path, f"node {name!r} is declared twice")
         seen.add(name)
         if cidr is None:
-            # Node N gets the N-th /24 of the supernet, as Kube-Router hands out pod CIDRs.
-            cidr = IPv4Network((int(network.supernet.network_address) + (index << 8), 24))
+            cidr = _nth_slash24(r, path, network.supernet, index)
         if not cidr.subnet_of(network.supernet):
             raise r.doc.error(path, f"pod CIDR {cidr} is outside the supernet {network.supernet}")
         if cidr.overlaps(network.underlay):
@@ -121,46 +195,76 @@ def _nodes(r: Reader, network: NetworkSettings) -> tuple[Node, ...]:
             if cidr.overlaps(other.cidr):
                 raise r.doc.error(path, f"pod CIDR {cidr} overlaps {other.name}'s {other.cidr}")
         nodes.append(Node(name=name, index=index, cidr=cidr))
+    routers = ROUTER_OFFSET + len(nodes) + 2  # and the network and broadcast addresses
+    if len(nodes) > 1 and network.underlay.num_addresses < routers:
+        raise r.doc.error(
+            ("network", "underlay") if r.has(("network", "underlay")) else ("nodes",),
+            f"the underlay {network.underlay} has no room for {len(nodes)} routers "
+            f"(they take .{ROUTER_OFFSET + 1} on); use a larger underlay network",
+        )
     return tuple(nodes)
 
 
-SERVICE_FIELDS = ("kind", "replicas", "placement", "publish", "config", "image", "flavour")
+def _nth_slash24(r: Reader, path: KeyPath, supernet: IPv4Network, index: int) -> IPv4Network:
+    """Node N gets the N-th /24 of the supernet, as Kube-Router hands out pod CIDRs."""
+    room = supernet.num_addresses >> 8 if supernet.prefixlen <= 24 else 0
+    if index >= room:
+        raise r.doc.error(
+            path,
+            f"the supernet {supernet} has no /24 left for node {index} (node N takes the N-th /24 "
+            "after the supernet's first); give the node a cidr, or the stack a larger supernet",
+        )
+    return IPv4Network((int(supernet.network_address) + (index << 8), 24))
 
 
-def _services(r: Reader, nodes: tuple[Node, ...]) -> dict[str, Service]:
+# ----- services --------------------------------------------------------------------------------
+
+SERVICE_FIELDS = (
+    "kind",
+    "replicas",
+    "placement",
+    "publish",
+    "config",
+    "image",
+    "build",
+    "flavour",
+    "command",
+    "args",
+    "files",
+)
+
+
+def _services(r: Reader, nodes: tuple[Node, ...], folder: Path) -> dict[str, Service]:
     raw = r.raw(("services",))
     if not isinstance(raw, dict) or not raw:
         raise r.doc.error(("services",), "expected a mapping of service name -> settings")
     services: dict[str, Service] = {}
     for offset, name in enumerate(raw):
         base: KeyPath = ("services", name)
-        if not NAME.match(name):
-            raise r.doc.error(base, "service names are lower-case letters, digits and '-'")
+        if not NAME.match(name) or len(name) > LONGEST_NAME:
+            raise r.doc.error(base, "service names are lower-case letters, digits and '-' (at most 31)")
         r.mapping(base, allowed=SERVICE_FIELDS, required=("kind",))
         kind_name = r.string((*base, "kind"))
         kind = KINDS.get(kind_name)
         if kind is None:
             raise r.doc.error(
                 (*base, "kind"),
-                f"unknown service kind {kind_name!r}; expected one of: {', '.join(sorted(KINDS))}",
+                f"unknown service kind {quoted(kind_name)}; expected one of: {', '.join(sorted(KINDS))}",
             )
         replicas = r.integer((*base, "replicas"), 1, minimum=1, maximum=kind.max_replicas)
         placement = _placement(r, base, replicas, nodes, offset)
         publish = _publish(r, base, kind.ports, kind.published)
-        config: dict[str, Any] = dict(kind.config)
-        given = r.mapping((*base, "config"), allowed=kind.config, optional=True)
-        config.update(given)
-        for key, default in kind.config.items():
-            if type(config[key]) is not type(default):
-                raise r.doc.error(
-                    (*base, "config", key), f"expected {type(default).__name__}, like the default {default!r}"
-                )
+        given = r.mapping((*base, "config"), allowed=[p.name for p in kind.config], optional=True)
+        try:
+            config = kind.settings(given, replicas)
+        except ParamError as exc:
+            raise r.doc.error((*base, "config", exc.param or ""), exc.message) from None
         flavour = None
         if kind.flavours:
             flavour = r.string((*base, "flavour"), kind.flavours[0], choices=kind.flavours)
         elif r.has((*base, "flavour")):
             raise r.doc.error((*base, "flavour"), f"kind {kind_name!r} has no flavours")
-        image = r.string((*base, "image")) if r.has((*base, "image")) else None
+        image, build = overrides.image_and_build(r, base, folder)
         services[name] = Service(
             name=name,
             kind=kind_name,
@@ -170,9 +274,28 @@ def _services(r: Reader, nodes: tuple[Node, ...]) -> dict[str, Service]:
             config=config,
             image=image,
             flavour=flavour,
+            build=build,
+            command=overrides.argv(r, (*base, "command")),
+            args=overrides.argv(r, (*base, "args")),
+            files=overrides.files(r, base, folder),
         )
+    crowded = crowded_node(services.values(), nodes)
+    if crowded is not None:
+        raise r.doc.error(("services", crowded[0], "placement"), crowded[1])
     _check_host_ports(r, services)
     return services
+
+
+def crowded_node(services: Iterable[Service], nodes: Sequence[Node]) -> tuple[str, str] | None:
+    """(the first service that does not fit, why) when a node's CIDR has too few addresses for its pods."""
+    pods: dict[str, int] = {}
+    capacity = {n.name: n.pod_capacity for n in nodes}
+    for svc in services:
+        for node in svc.placement:
+            pods[node] = pods.get(node, 0) + 1
+            if pods[node] > capacity[node]:
+                return svc.name, f"node {node} has room for {capacity[node]} pods; place some elsewhere"
+    return None
 
 
 def _placement(
@@ -190,12 +313,12 @@ def _placement(
         raise r.doc.error(path, f"expected {replicas} node name(s), one per replica, or 'spread'")
     for i, node in enumerate(seq):
         if node not in names:
-            raise r.doc.error((*path, i), f"unknown node {node!r}; nodes are: {', '.join(names)}")
+            raise r.doc.error((*path, i), f"unknown node {quoted(node)}; nodes are: {', '.join(names)}")
     return tuple(str(n) for n in seq)
 
 
 def _publish(
-    r: Reader, base: KeyPath, ports: dict[str, int] | Any, published: tuple[str, ...]
+    r: Reader, base: KeyPath, ports: Mapping[str, int], published: tuple[str, ...]
 ) -> dict[str, int]:
     path = (*base, "publish")
     result = dict.fromkeys(published, 0)
@@ -212,14 +335,6 @@ def _check_alerting(r: Reader, services: dict[str, Service]) -> None:
         raise r.doc.error(
             ("services", managers[1].name), "one alertmanager per stack: each would notify every alert again"
         )
-    for svc in services.values():
-        if svc.kind == "prometheus":
-            path = ("services", svc.name, "config", "scrape_interval")
-            try:
-                if parse_duration(svc.config["scrape_interval"]) < 0.1:
-                    raise ValueError("expected at least 100ms")
-            except ValueError as exc:
-                raise r.doc.error(path, str(exc)) from None
     if any(s.kind == "prometheus" for s in services.values()):
         return
     if r.has(("alerts",)):

@@ -21,7 +21,7 @@ from xmux_sim.services.postgres import PostgresRuntime
 from xmux_sim.workload.base import Indeterminate, Refused, WorkloadClient
 from xmux_sim.xmus import client as xmus
 from xmux_sim.xmus import seed
-from xmux_sim.xmus.protos import forum_pb2
+from xmux_sim.xmus.protos import forum_common_pb2, forum_post_pb2
 
 UNDECIDED = {
     grpc.StatusCode.UNAVAILABLE,
@@ -47,9 +47,10 @@ class _ApiClient(WorkloadClient):
         config = next(
             (s.config for s in (stack.services.values() if stack else ()) if s.kind == "xmus-user"), {}
         )
-        return seed.students(int(config.get("seed", 1)), str(config.get("size", "small")))
+        return seed.registered(int(config.get("seed", 1)), str(config.get("size", "small")))
 
     def setup(self) -> None:
+        # Students with an XMUX profile: the app-start calls work for them.
         self.students = [s for s in self._students() if not s.staff] or list(self._students())
         # From the run's seed and the client's place in the file, not its per-run key token:
         # the same --seed replays the same students.
@@ -102,7 +103,7 @@ class ForumPost(_ApiClient):
         stubs = self.connect()
         try:
             reply = stubs.forum.GetThreads(
-                forum_pb2.GetThreadsReq(forum_id=1),
+                xmus.threads_request(forum_id=1),
                 metadata=xmus.auth_metadata(student.campus_id, student.password),
                 timeout=10,
             )
@@ -116,18 +117,23 @@ class ForumPost(_ApiClient):
         student = self.who()
         try:
             post = conn.forum.CreatePost(
-                forum_pb2.CreatePostReq(thread_id=self.thread_id, body=key),
+                forum_post_pb2.CreatePostReq(
+                    threadId=self.thread_id, plainContent=forum_common_pb2.PlainContent(content=key)
+                ),
                 metadata=xmus.auth_metadata(student.campus_id, student.password),
                 timeout=self.spec.timeout,
             )
         except grpc.RpcError as exc:
             _raise_for(exc)
-        return int(post.id)
+        return int(post.postId)
 
     def final_read(self) -> Iterable[str]:
         if self.context is None:
             raise RuntimeError("forum-post needs the run's context to read the posts back")
         db = self.context.endpoint(self.context.service_of_kind("postgres"))
         with psycopg.connect(PostgresRuntime.url(db), connect_timeout=5) as conn:
-            rows = conn.execute("SELECT body FROM posts WHERE body LIKE %s", (f"{self.name}:%",))
+            rows = conn.execute(
+                "SELECT content->>'content' FROM forum.post WHERE content->>'content' LIKE %s",
+                (f"{self.name}:%",),
+            )
             return [r[0] for r in rows]

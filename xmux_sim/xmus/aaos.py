@@ -1,65 +1,111 @@
-"""xmux.core.aaos.v4.AAOS: one MongoDB document per student (collection ``academics``)."""
+"""xmux.core.aaos.v4.AAOS: one MongoDB document per student (collection ``academics``).
+
+The real AAOS reads the campus system with the caller's credentials; the stand-in keeps
+what it would have read. MongoDB not answering is the real AC_SERVICE_UNAVAILABLE.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import grpc.aio
+from google.protobuf import empty_pb2
 
 from xmux_sim.xmus import seed
-from xmux_sim.xmus.app import Context, rpc
-from xmux_sim.xmus.errors import not_found
-from xmux_sim.xmus.protos import aaos_pb2, aaos_pb2_grpc
+from xmux_sim.xmus.app import Context, rpc, timestamp
+from xmux_sim.xmus.errors import XmusError
+from xmux_sim.xmus.protos.xmux.core.aaos.v4 import aaos_pb2, aaos_pb2_grpc
+from xmux_sim.xmus.seed_academics import academic_record
 from xmux_sim.xmus.seeding import mongo_part
 
 
 class AAOS(aaos_pb2_grpc.AAOSServicer):
+    outage_reason = "AC_SERVICE_UNAVAILABLE"
+
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         assert ctx.auth is not None
         self.auth = ctx.auth
 
-    async def record(self, context: grpc.aio.ServicerContext[Any, Any], field: str) -> dict[str, Any]:
+    async def record(self, context: grpc.aio.ServicerContext[Any, Any], part: str) -> dict[str, Any]:
         caller = await self.auth.caller(context)
         db = await self.ctx.backends.mongo()
-        doc = await db.academics.find_one({"_id": caller.campus_id}, {field: 1, "session": 1})
+        doc = await db.academics.find_one({"_id": caller.uid}, {part: 1, "last_update": 1})
         if doc is None:
-            raise not_found("RECORD_NOT_FOUND", f"no academic record for {caller.campus_id}")
+            raise XmusError(403, "AC_ACCOUNT_BLOCKED", f"the campus system has no record of {caller.uid}")
         return doc
 
     @rpc
-    async def GetTimetable(self, request: aaos_pb2.GetTimetableReq, context: Any) -> aaos_pb2.Timetable:
+    async def GetInfo(self, request: empty_pb2.Empty, context: Any) -> aaos_pb2.Info:
+        info = (await self.record(context, "info"))["info"]
+        reply = aaos_pb2.Info(
+            name=info["name"],
+            gender=info["gender"],
+            id=info["id"],
+            programme=info["programme"],
+            nationality=info["nationality"],
+        )
+        if info["intake"] is not None:
+            reply.intake.CopyFrom(timestamp(info["intake"]))
+        return reply
+
+    @rpc
+    async def GetTimetable(self, request: empty_pb2.Empty, context: Any) -> aaos_pb2.Timetable:
         doc = await self.record(context, "timetable")
         return aaos_pb2.Timetable(
-            session=doc["session"], classes=[aaos_pb2.Class(**c) for c in doc["timetable"]]
+            classes=[
+                aaos_pb2.Timetable.Class(
+                    cid=c["cid"],
+                    name=c["name"],
+                    lecturer=c["lecturer"],
+                    room=c["room"],
+                    begin=timestamp(c["begin"]),
+                    end=timestamp(c["end"]),
+                    day=c["day"],
+                )
+                for c in doc["timetable"]
+            ],
+            lastUpdate=timestamp(doc["last_update"]),
         )
 
     @rpc
-    async def GetExams(self, request: aaos_pb2.GetExamsReq, context: Any) -> aaos_pb2.Exams:
-        doc = await self.record(context, "exams")
-        return aaos_pb2.Exams(exams=[aaos_pb2.Exam(**e) for e in doc["exams"]])
+    async def GetCourses(self, request: empty_pb2.Empty, context: Any) -> aaos_pb2.Courses:
+        doc = await self.record(context, "courses")
+        return aaos_pb2.Courses(courses=[aaos_pb2.Courses.Course(**c) for c in doc["courses"]])
 
     @rpc
-    async def GetTranscript(self, request: aaos_pb2.GetTranscriptReq, context: Any) -> aaos_pb2.Transcript:
-        t = (await self.record(context, "transcript"))["transcript"]
+    async def GetExams(self, request: empty_pb2.Empty, context: Any) -> aaos_pb2.Exams:
+        doc = await self.record(context, "exams")
+        return aaos_pb2.Exams(
+            exams=[
+                aaos_pb2.Exams.Exam(
+                    exam=e["exam"],
+                    begin=timestamp(e["begin"]),
+                    end=timestamp(e["end"]),
+                    venue=e["venue"],
+                    courseName=e["courseName"],
+                    type=e["type"],
+                    status=e["status"],
+                )
+                for e in doc["exams"]
+            ],
+            lastUpdate=timestamp(doc["last_update"]),
+        )
+
+    @rpc
+    async def GetTranscript(self, request: empty_pb2.Empty, context: Any) -> aaos_pb2.Transcript:
+        doc = await self.record(context, "transcript")
+        Session = aaos_pb2.Transcript.Session
         return aaos_pb2.Transcript(
             sessions=[
-                aaos_pb2.SessionResult(
+                Session(
                     session=s["session"],
+                    courses=[Session.Course(**c) for c in s["courses"]],
                     gpa=s["gpa"],
-                    courses=[aaos_pb2.CourseResult(**c) for c in s["courses"]],
+                    cGpa=s["cGpa"],
                 )
-                for s in t["sessions"]
-            ],
-            cgpa=t["cgpa"],
-            total_credits=t["total_credits"],
-        )
-
-    @rpc
-    async def GetCourses(self, request: aaos_pb2.GetCoursesReq, context: Any) -> aaos_pb2.Courses:
-        doc = await self.record(context, "courses")
-        return aaos_pb2.Courses(
-            session=doc["session"], courses=[aaos_pb2.Course(**c) for c in doc["courses"]]
+                for s in doc["transcript"]
+            ]
         )
 
 
@@ -69,5 +115,5 @@ def register(server: grpc.aio.Server, ctx: Context) -> None:
 
 async def init(ctx: Context) -> None:
     s = ctx.settings
-    docs = [seed.academic_record(s.seed, p.campus_id, p.intake_year) for p in seed.students(s.seed, s.size)]
+    docs = [academic_record(s.seed, p) for p in seed.students(s.seed, s.size)]
     await mongo_part(ctx.backends, "academics", "academics", docs)

@@ -1,4 +1,4 @@
-"""What every service process shares: the RPC wrapper, the auth client, health, metrics.
+"""What every service process shares: the RPC wrappers, the auth client, health, metrics.
 
 A service module provides ``register(server, ctx)`` (its gRPC servicers, before the
 server starts) and ``async init(ctx)`` (schema, seed data, background tasks); the process
@@ -7,10 +7,11 @@ reports SERVING on grpc.health.v1 only once ``init`` is done.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -21,17 +22,31 @@ from google.protobuf import timestamp_pb2
 
 from xmux_sim.xmus import metrics
 from xmux_sim.xmus.backends import BACKEND_ERRORS, Backends
-from xmux_sim.xmus.errors import DETAILS_KEY, HTTP_TO_GRPC, XmusError, error_info, unavailable
-from xmux_sim.xmus.protos import auth_internal_pb2, auth_internal_pb2_grpc, health_pb2, health_pb2_grpc
+from xmux_sim.xmus.credentials import parse_basic
+from xmux_sim.xmus.errors import (
+    DETAILS_KEY,
+    HTTP_TO_GRPC,
+    PlainStatus,
+    XmusError,
+    error_info,
+    unavailable,
+)
+from xmux_sim.xmus.protos import health_pb2, health_pb2_grpc
+from xmux_sim.xmus.protos.xmux.core.auth.v4 import auth_pb2, auth_pb2_grpc
 from xmux_sim.xmus.settings import Settings
 
 log = logging.getLogger("xmus")
 POD_HEADER = "x-xmus-pod"
 GRPC_TO_HTTP = {code: http for http, code in HTTP_TO_GRPC.items()}
+OUTAGE = "DEPENDENCY_UNAVAILABLE"
+"""The reason of a call that failed because a backing service did not answer (a stand-in's own;
+a servicer whose real service has a reason for it sets ``outage_reason``)."""
 
 Req = TypeVar("Req")
 Resp = TypeVar("Resp")
 Handler = Callable[[Any, Req, grpc.aio.ServicerContext[Any, Any]], Awaitable[Resp]]
+StreamHandler = Callable[[Any, Req, grpc.aio.ServicerContext[Any, Any]], AsyncIterator[Resp]]
+Failure = XmusError | PlainStatus
 
 
 @dataclass
@@ -46,8 +61,47 @@ class Context:
     """Background tasks (kept referenced so they are not garbage-collected)."""
 
 
+def _failure(servicer: Any, method: str, exc: BaseException) -> Failure | None:
+    """The answer for an exception a handler raised; None when it is not ours to answer."""
+    if isinstance(exc, XmusError | PlainStatus):
+        return exc
+    if isinstance(exc, BACKEND_ERRORS):
+        log.warning("%s: backend failed: %r", method, exc)
+        reason = getattr(servicer, "outage_reason", OUTAGE)
+        return unavailable(reason, f"a backing service did not answer: {type(exc).__name__}")
+    return None
+
+
+# The gRPC codes an HTTP gateway answers with a 5xx: the server's fault, not the caller's.
+_SERVER_CODES = frozenset(
+    {
+        grpc.StatusCode.UNKNOWN,
+        grpc.StatusCode.INTERNAL,
+        grpc.StatusCode.UNAVAILABLE,
+        grpc.StatusCode.DATA_LOSS,
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+        grpc.StatusCode.UNIMPLEMENTED,
+    }
+)
+
+
+def _observe_failure(method: str, error: Failure, started: float) -> None:
+    server = error.code >= 500 if isinstance(error, XmusError) else error.grpc_code in _SERVER_CODES
+    metrics.observe(
+        method, error.reason or error.grpc_code.name, time.monotonic() - started, server_error=server
+    )
+
+
+async def _abort(context: grpc.aio.ServicerContext[Any, Any], error: Failure) -> None:
+    if isinstance(error, XmusError):
+        await context.abort(
+            error.grpc_code, error.message, trailing_metadata=((DETAILS_KEY, error.status_details()),)
+        )
+    await context.abort(error.grpc_code, error.message)
+
+
 def rpc(fn: Handler[Req, Resp]) -> Handler[Req, Resp]:
-    """Wrap a servicer method: pod header, Kratos errors as gRPC status, backend faults as 503."""
+    """Wrap a unary method: pod header, errors as the real service sends them, backend faults as 503."""
     method = fn.__name__
 
     @functools.wraps(fn)
@@ -56,30 +110,44 @@ def rpc(fn: Handler[Req, Resp]) -> Handler[Req, Resp]:
         await context.send_initial_metadata(((POD_HEADER, self.ctx.settings.pod),))
         try:
             result = await fn(self, request, context)
-        except XmusError as exc:
-            error = exc
-        except BACKEND_ERRORS as exc:
-            log.warning("%s: backend failed: %r", method, exc)
-            error = unavailable(
-                "DEPENDENCY_UNAVAILABLE", f"a backing service did not answer: {type(exc).__name__}"
-            )
+        except Exception as exc:
+            error = _failure(self, method, exc)
+            if error is None:
+                raise
         else:
             metrics.observe(method, "OK", time.monotonic() - started)
             return result
-        metrics.observe(method, error.reason, time.monotonic() - started, server_error=error.code >= 500)
-        await context.abort(
-            error.grpc_code, error.message, trailing_metadata=((DETAILS_KEY, error.status_details()),)
-        )
+        _observe_failure(method, error, started)
+        await _abort(context, error)
         raise AssertionError("unreachable: abort raises")
 
     return wrapper
 
 
-def authorization(context: grpc.aio.ServicerContext[Any, Any]) -> str:
-    for key, value in context.invocation_metadata() or ():
-        if key == "authorization":
-            return str(value)
-    return ""
+def rpc_stream(fn: StreamHandler[Req, Resp]) -> StreamHandler[Req, Resp]:
+    """Wrap a server-streaming method as ``rpc`` wraps a unary one (metrics count the whole stream)."""
+    method = fn.__name__
+
+    @functools.wraps(fn)
+    async def wrapper(
+        self: Any, request: Req, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> AsyncIterator[Resp]:
+        started = time.monotonic()
+        await context.send_initial_metadata(((POD_HEADER, self.ctx.settings.pod),))
+        try:
+            async for item in fn(self, request, context):
+                yield item
+        except Exception as exc:
+            error = _failure(self, method, exc)
+            if error is None:
+                raise
+        else:
+            metrics.observe(method, "OK", time.monotonic() - started)
+            return
+        _observe_failure(method, error, started)
+        await _abort(context, error)
+
+    return wrapper
 
 
 def metadata_value(context: grpc.aio.ServicerContext[Any, Any], name: str) -> str:
@@ -91,8 +159,14 @@ def metadata_value(context: grpc.aio.ServicerContext[Any, Any], name: str) -> st
 
 @dataclass(frozen=True)
 class Caller:
-    campus_id: str
-    staff: bool
+    uid: str
+    """The lower-case campus id."""
+    role: int
+    """xmux.core.auth.v4.CampusRole."""
+
+    @property
+    def staff(self) -> bool:
+        return self.role == auth_pb2.teacher
 
 
 class AuthClient:
@@ -108,23 +182,25 @@ class AuthClient:
                 ("grpc.max_reconnect_backoff_ms", 2000),
             ],
         )
-        self.stub = auth_internal_pb2_grpc.AuthInternalStub(self.channel)
+        self.stub = auth_pb2_grpc.AuthInternalStub(self.channel)
 
-    async def authenticate(self, header: str) -> Caller:
+    async def authenticate(self, campus_id: str, password: str) -> Caller:
+        credential = auth_pb2.CampusIdPasswordCredential(campus_id=campus_id.lower(), password=password)
         try:
-            reply = await self.stub.AuthUser(auth_internal_pb2.AuthUserReq(authorization=header), timeout=8)
+            reply = await self.stub.AuthUser(auth_pb2.AuthUserReq(campus_id_password=credential), timeout=8)
         except grpc.aio.AioRpcError as exc:
             info = error_info(exc)
             if info.reason:
-                # The auth service said no: pass its verdict on unchanged.
+                # The auth service said no: pass its verdict on unchanged, as a Kratos client does.
                 raise XmusError(GRPC_TO_HTTP.get(info.code, 500), info.reason, info.message) from None
             raise unavailable(
                 "AUTH_UNAVAILABLE", f"the auth service did not answer: {info.code.name}"
             ) from None
-        return Caller(reply.campus_id, reply.staff)
+        return Caller(reply.uid, reply.campus_role)
 
     async def caller(self, context: grpc.aio.ServicerContext[Any, Any]) -> Caller:
-        return await self.authenticate(authorization(context))
+        """Who makes the call, from its ``authorization: basic`` metadata."""
+        return await self.authenticate(*parse_basic(metadata_value(context, "authorization")))
 
 
 class Health(health_pb2_grpc.HealthServicer):
@@ -144,7 +220,7 @@ class Health(health_pb2_grpc.HealthServicer):
 
 def timestamp(at: datetime) -> timestamp_pb2.Timestamp:
     ts = timestamp_pb2.Timestamp()
-    ts.FromDatetime(at.astimezone(UTC))
+    ts.FromDatetime(at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC))
     return ts
 
 
@@ -155,21 +231,17 @@ def from_timestamp(ts: timestamp_pb2.Timestamp, present: bool) -> datetime:
     return ts.ToDatetime(tzinfo=UTC)
 
 
-def check_length(field_name: str, value: str, lo: int, hi: int) -> str:
-    if not lo <= len(value) <= hi:
-        raise XmusError(
-            400,
-            "INVALID_ARGUMENT",
-            f"{field_name} must have {lo}..{hi} characters, got {len(value)}",
-            {"field": field_name},
-        )
-    return value
+def length_rule(where: str, value: str, most: int, least: int = 0) -> str | None:
+    """How protoc-gen-validate words a string outside ``least..most`` characters, or None."""
+    if least <= len(value) <= most:
+        return None
+    if least == 0:
+        return f"invalid {where}: value length must be at most {most} runes"
+    return f"invalid {where}: value length must be between {least} and {most} runes, inclusive"
 
 
 async def supervise(name: str, run: Callable[[], Awaitable[None]]) -> None:
     """Run a background loop forever, restarting it when it fails (a backend went away)."""
-    import asyncio
-
     while True:
         try:
             await run()

@@ -1,6 +1,6 @@
 """Client side of the XMUS API, as the XMUX app uses it: one channel to nginx, basic auth per call.
 
-Used by the tests, the benchmark and (later) load generators.
+Used by the tests, the workload clients, the load-test users and the benchmark.
 """
 
 from __future__ import annotations
@@ -9,23 +9,25 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
+from google.protobuf import empty_pb2
 
 from xmux_sim.xmus.credentials import basic_header
-from xmux_sim.xmus.protos import (
-    aaos_pb2,
-    aaos_pb2_grpc,
-    forum_pb2_grpc,
-    lost_found_pb2_grpc,
-    oss_pb2_grpc,
-    user_pb2,
-    user_pb2_grpc,
-)
+from xmux_sim.xmus.protos import forum_forum_pb2, forum_service_pb2_grpc, forum_thread_pb2
+from xmux_sim.xmus.protos.xmux.core.aaos.v4 import aaos_pb2_grpc
+from xmux_sim.xmus.protos.xmux.core.oss.v4 import oss_pb2_grpc
+from xmux_sim.xmus.protos.xmux.core.user.v4 import user_pb2, user_pb2_grpc
+from xmux_sim.xmus.protos.xmux.lost_found.v4 import lost_found_pb2_grpc
+from xmux_sim.xmus.protos.xmux.xia.v4 import xia_pb2_grpc
 
 POD_HEADER = "x-xmus-pod"
+EMPTY = empty_pb2.Empty()
+THREADS_PER_PAGE = 10
+"""The Community tab's page of threads."""
 
 
 def auth_metadata(campus_id: str, password: str) -> tuple[tuple[str, str], ...]:
-    return (("authorization", basic_header(campus_id, password)),)
+    """What the app sends: the campus id lower-cased, as the XMUX client does."""
+    return (("authorization", basic_header(campus_id.lower(), password)),)
 
 
 @dataclass
@@ -38,6 +40,7 @@ class Stubs:
     forum: Any
     lost_found: Any
     oss: Any
+    xia: Any
 
     @classmethod
     def over(cls, channel: grpc.Channel) -> Stubs:
@@ -45,9 +48,10 @@ class Stubs:
             channel=channel,
             user=user_pb2_grpc.UserStub(channel),
             aaos=aaos_pb2_grpc.AAOSStub(channel),
-            forum=forum_pb2_grpc.ForumStub(channel),
+            forum=forum_service_pb2_grpc.ForumStub(channel),
             lost_found=lost_found_pb2_grpc.LostAndFoundStub(channel),
             oss=oss_pb2_grpc.OSSStub(channel),
+            xia=xia_pb2_grpc.XiaStub(channel),
         )
 
 
@@ -64,11 +68,21 @@ def app_start_calls(stubs: Any) -> list[tuple[Any, Any]]:
     """The five calls the XMUX app fires at once when it starts: (method, request)."""
     return [
         (stubs.user.GetProfile, user_pb2.GetProfileReq()),
-        (stubs.aaos.GetTimetable, aaos_pb2.GetTimetableReq()),
-        (stubs.aaos.GetExams, aaos_pb2.GetExamsReq()),
-        (stubs.aaos.GetTranscript, aaos_pb2.GetTranscriptReq()),
-        (stubs.aaos.GetCourses, aaos_pb2.GetCoursesReq()),
+        (stubs.aaos.GetTimetable, EMPTY),
+        (stubs.aaos.GetExams, EMPTY),
+        (stubs.aaos.GetTranscript, EMPTY),
+        (stubs.aaos.GetCourses, EMPTY),
     ]
+
+
+def forums_request() -> forum_forum_pb2.GetForumsReq:
+    """What the Community tab asks first: the forums (boards) to show."""
+    return forum_forum_pb2.GetForumsReq(count=20)
+
+
+def threads_request(forum_id: int, offset: int = 0) -> forum_thread_pb2.GetThreadsReq:
+    """A page of a forum's threads, latest activity first, as the Community tab lists them."""
+    return forum_thread_pb2.GetThreadsReq(forumId=forum_id, offset=offset, count=THREADS_PER_PAGE)
 
 
 def pod_of(call: Any) -> str:

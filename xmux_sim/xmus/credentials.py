@@ -1,7 +1,13 @@
 """Campus ids, the `authorization: basic` header, and password hashes.
 
 Campus ids follow the real patterns: students ``^[A-Za-z]{3}\\d{7}$`` (programme code,
-intake year, serial, e.g. SWE1909123), staff ``^\\d{7}$``.
+intake year, serial, e.g. SWE1909123), staff ``^\\d{7}$``. A user id is the campus id in
+lower case: the app lower-cases what the student typed, and every service keys data by it.
+
+The reasons are the real ``xmux.core.auth.v4.ErrorReason`` values: a calling service
+answers INVALID_CREDENTIAL when the header is missing or not basic credentials (before
+asking the auth service); the auth service answers INVALID_CAMPUS_ID, INVALID_PASSWORD
+and WRONG_PASSWORD.
 """
 
 from __future__ import annotations
@@ -23,33 +29,36 @@ DEFAULT_ITERATIONS = 1000
 
 
 def check_campus_id(campus_id: str) -> str:
-    """The id in canonical form (upper case), or INVALID_CAMPUS_ID."""
+    """The user id (the campus id in lower case), or INVALID_CAMPUS_ID."""
     if STUDENT_ID.fullmatch(campus_id) or STAFF_ID.fullmatch(campus_id):
-        return campus_id.upper()
+        return campus_id.lower()
     raise bad_request("INVALID_CAMPUS_ID", f"campus id {campus_id[:32]!r} is not valid")
 
 
-def is_staff(campus_id: str) -> bool:
-    return STAFF_ID.fullmatch(campus_id) is not None
+def check_password(password: str) -> str:
+    if not 1 <= len(password) <= MAX_PASSWORD:
+        raise bad_request("INVALID_PASSWORD", f"a password has 1..{MAX_PASSWORD} characters")
+    return password
 
 
 def parse_basic(header: str | None) -> tuple[str, str]:
-    """(campus id, password) from ``basic base64(campusId:password)``; Kratos errors otherwise."""
-    if not header:
-        raise XmusError(401, "MISSING_AUTHORIZATION", "the authorization header is missing")
-    scheme, _, token = header.strip().partition(" ")
+    """(campus id lower-cased, password) from ``basic base64(campusId:password)``, as the app sends it.
+
+    Only the form is checked here (INVALID_CREDENTIAL); the auth service judges the values.
+    """
+    scheme, _, token = (header or "").strip().partition(" ")
     if scheme.lower() != "basic" or not token:
-        raise XmusError(401, "MALFORMED_AUTHORIZATION", "expected `basic base64(campusId:password)`")
+        raise XmusError(
+            401, "INVALID_CREDENTIAL", "expected `authorization: basic base64(campusId:password)`"
+        )
     try:
         decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
-        raise XmusError(401, "MALFORMED_AUTHORIZATION", "the basic credentials are not base64") from None
+        raise XmusError(401, "INVALID_CREDENTIAL", "the basic credentials are not base64") from None
     campus_id, sep, password = decoded.partition(":")
-    if not sep or not password:
-        raise XmusError(401, "MALFORMED_AUTHORIZATION", "expected campusId:password")
-    if len(password) > MAX_PASSWORD:
-        raise bad_request("PASSWORD_TOO_LONG", f"passwords have at most {MAX_PASSWORD} characters")
-    return check_campus_id(campus_id), password
+    if not sep or not campus_id or not password:
+        raise XmusError(401, "INVALID_CREDENTIAL", "expected campusId:password")
+    return campus_id.lower(), password
 
 
 def basic_header(campus_id: str, password: str) -> str:

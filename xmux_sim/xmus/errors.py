@@ -1,8 +1,12 @@
-"""Kratos-style errors: an HTTP-like code, a reason, a message, carried in a gRPC status.
+"""Errors as the real services send them.
 
-Kratos puts a ``google.rpc.ErrorInfo`` (reason, domain, metadata) into the status details
-(the ``grpc-status-details-bin`` trailer) and maps its HTTP code to a gRPC code; clients
-switch on the reason, so the reason is the contract, not the message.
+Kratos services (auth, user, aaos, lost-and-found, oss) answer with a gRPC status that
+carries a ``google.rpc.ErrorInfo`` (reason, domain, metadata) in the
+``grpc-status-details-bin`` trailer; the status code is mapped from the error's HTTP code,
+and the reason is one of the service's real ``ErrorReason`` values. Clients switch on the
+reason, so the reason is the contract, not the message. Where a real service answers with
+a bare status instead (the Java forum; an unvalidated request to lost-and-found), the
+stand-in sends a :class:`PlainStatus`.
 """
 
 from __future__ import annotations
@@ -31,12 +35,14 @@ HTTP_TO_GRPC: Mapping[int, grpc.StatusCode] = {
     503: grpc.StatusCode.UNAVAILABLE,
     504: grpc.StatusCode.DEADLINE_EXCEEDED,
 }
+VALIDATOR = "VALIDATOR"
+"""The reason Kratos' validate middleware gives a request that breaks its proto's rules."""
 
 
 @dataclass
 class XmusError(Exception):
     code: int
-    """HTTP-like code, as Kratos errors carry (400, 401, 403, 404, 503...)."""
+    """HTTP-like code, as Kratos errors carry (400, 401, 403, 404, 500, 503...)."""
     reason: str
     message: str
     metadata: dict[str, str] = field(default_factory=dict)
@@ -56,8 +62,25 @@ class XmusError(Exception):
         return status.SerializeToString()
 
 
+@dataclass
+class PlainStatus(Exception):
+    """A bare gRPC status without ErrorInfo, as a non-Kratos service (or an unhandled error) sends."""
+
+    grpc_code: grpc.StatusCode
+    message: str
+
+    @property
+    def reason(self) -> str:
+        return self.grpc_code.name
+
+
 def bad_request(reason: str, message: str, **metadata: str) -> XmusError:
     return XmusError(400, reason, message, dict(metadata))
+
+
+def invalid(message: str) -> XmusError:
+    """A request that breaks its proto's validation rules (message as protoc-gen-validate words it)."""
+    return XmusError(400, VALIDATOR, message)
 
 
 def not_found(reason: str, message: str, **metadata: str) -> XmusError:
@@ -79,7 +102,7 @@ class ErrorInfo:
 
 
 def error_info(exc: grpc.RpcError) -> ErrorInfo:
-    """The Kratos reason of a failed call (empty when the server sent none, e.g. nginx)."""
+    """The Kratos reason of a failed call (empty when the server sent none: nginx, the forum)."""
     call: Any = exc  # the raised RpcError is also a Call (code, details, trailers)
     code: grpc.StatusCode = call.code()
     message: str = call.details() or ""

@@ -18,7 +18,7 @@ from xmux_sim.xmus.backends import Backends
 from xmux_sim.xmus.protos import health_pb2_grpc
 from xmux_sim.xmus.settings import Settings
 
-SERVICES = ("auth", "user", "aaos", "forum", "notifier", "lost_found", "oss", "v2")
+SERVICES = ("auth", "user", "aaos", "forum", "notifier", "lost_found", "oss", "v2", "xia")
 # Who asks AuthInternal: everyone but auth itself and the notifier (which serves no caller).
 AUTHENTICATED = frozenset(SERVICES) - {"auth", "notifier"}
 log = logging.getLogger("xmus")

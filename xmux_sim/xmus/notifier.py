@@ -1,9 +1,10 @@
-"""The notifier: forum events from JetStream become rows of ``notifications``.
+"""The notifier: reply events from JetStream become ``forum.notif`` rows (the real forum's table).
 
-Exactly once, by construction: a row is keyed by the event id (UNIQUE), and the event is
-acknowledged only after the row's transaction committed. A crash before the commit
-leaves the event unacknowledged (redelivered after ack_wait); a crash between commit and
-acknowledgement redelivers an event whose row exists, and the insert does nothing.
+Exactly once, by construction: the event id is recorded in ``xmus.notif_event`` in the
+same transaction as the notification, and the event is acknowledged only after that
+transaction committed. A crash before the commit leaves the event unacknowledged
+(redelivered after ack_wait); a crash between commit and acknowledgement redelivers an
+event whose id is recorded, and nothing is written twice.
 """
 
 from __future__ import annotations
@@ -20,30 +21,40 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from xmux_sim.xmus.app import Context, supervise
 from xmux_sim.xmus.backends import BACKEND_ERRORS
 from xmux_sim.xmus.events import DURABLE, STREAM, SUBJECTS, ensure_stream
-from xmux_sim.xmus.forum import prepare
+from xmux_sim.xmus.forum_schema import NOW, wait_for_forum
 
 log = logging.getLogger("xmus")
 STORE_ERRORS: tuple[type[BaseException], ...] = (*BACKEND_ERRORS, psycopg.Error)
 
 
 async def handle(ctx: Context, msg: Msg) -> bool:
-    """Commit the event's row (if it is new); True when it was new."""
+    """Commit the event's notification (if the event is new); True when it was new."""
     event = json.loads(msg.data)
     pool = await ctx.backends.pg()
     async with pool.connection() as conn, conn.transaction():
+        # The lock makes a redelivery that races the first delivery wait, then find the id.
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (event["event_id"],))
+        cur = await conn.execute("SELECT 1 FROM xmus.notif_event WHERE event_id = %s", (event["event_id"],))
+        if await cur.fetchone() is not None:
+            return False
         cur = await conn.execute(
-            """INSERT INTO notifications (event_id, recipient, kind, actor, thread_id, post_id)
-               VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (event_id) DO NOTHING""",
+            "INSERT INTO forum.notif (create_at, uid, sender_uid, has_read, type, ref_id, obj_id) "
+            f"VALUES (coalesce(%s::timestamp, {NOW}), %s, %s, false, %s, %s, %s) RETURNING id",
             (
-                event["event_id"],
+                event.get("create_at"),
                 event["recipient"],
-                event["kind"],
-                event["actor"],
-                event.get("thread_id"),
-                event.get("post_id"),
+                event["sender"],
+                event["type"],
+                event["ref_id"],
+                event["obj_id"],
             ),
         )
-        return cur.rowcount == 1
+        row = await cur.fetchone()
+        assert row is not None
+        await conn.execute(
+            "INSERT INTO xmus.notif_event (event_id, notif_id) VALUES (%s, %s)", (event["event_id"], row[0])
+        )
+        return True
 
 
 async def consume(ctx: Context) -> None:
@@ -94,5 +105,5 @@ def register(server: grpc.aio.Server, ctx: Context) -> None:
 
 
 async def init(ctx: Context) -> None:
-    await prepare(ctx)
+    await wait_for_forum(ctx.backends)
     ctx.tasks.append(asyncio.get_running_loop().create_task(supervise("notifier", lambda: consume(ctx))))

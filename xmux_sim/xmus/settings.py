@@ -26,6 +26,10 @@ class Settings:
     minio_bucket: str = "xmux"
     auth_target: str = ""
     """A gRPC target naming every auth replica (``ipv4:IP:PORT,IP:PORT``), balanced round robin."""
+    token_key: str = ""
+    """User only: the key custom tokens are signed with (none: Login answers NO_CUSTOM_TOKEN)."""
+    chunk_delay: float = 0.0
+    """Xia only: seconds between the pieces of a streamed reply."""
     seed: int = 1
     size: str = "small"
     ack_wait: float = 10.0
@@ -53,6 +57,8 @@ class Settings:
             minio_secret_key=env.get("XMUS_MINIO_SECRET_KEY", ""),
             minio_bucket=env.get("XMUS_MINIO_BUCKET", "xmux"),
             auth_target=env.get("XMUS_AUTH_TARGET", ""),
+            token_key=env.get("XMUS_TOKEN_KEY", ""),
+            chunk_delay=float(env.get("XMUS_CHUNK_DELAY", "0")),
             seed=int(env.get("XMUS_SEED", "1")),
             size=env.get("XMUS_SIZE", "small"),
             ack_wait=float(env.get("XMUS_ACK_WAIT", "10")),

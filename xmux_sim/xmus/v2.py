@@ -13,7 +13,7 @@ from aiohttp import web
 from xmux_sim.xmus import seed
 from xmux_sim.xmus.app import Context
 from xmux_sim.xmus.backends import BACKEND_ERRORS
-from xmux_sim.xmus.credentials import basic_header, check_campus_id
+from xmux_sim.xmus.credentials import check_campus_id
 from xmux_sim.xmus.errors import XmusError, bad_request
 from xmux_sim.xmus.seeding import pg_part
 from xmux_sim.xmus.user import profile
@@ -87,9 +87,15 @@ def routes(ctx: Context) -> list[web.RouteDef]:
             raise bad_request("INVALID_ARGUMENT", "expected {campusId, password} strings")
         campus_id = check_campus_id(body["campusId"])
         assert ctx.auth is not None
-        caller = await ctx.auth.authenticate(basic_header(campus_id, body["password"]))
-        p = await profile(ctx, caller.campus_id)
-        return {"campusId": p.campus_id, "name": p.name, "email": p.email, "programme": p.programme}
+        caller = await ctx.auth.authenticate(campus_id, body["password"])
+        p = await profile(ctx, caller.uid)
+        return {
+            "campusId": p.id,
+            "uid": p.uid,
+            "name": p.name,
+            "email": p.email,
+            "displayName": p.displayName,
+        }
 
     return [
         web.get("/test", guarded(health)),

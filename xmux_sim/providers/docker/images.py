@@ -25,7 +25,7 @@ import docker
 import docker.errors
 
 from xmux_sim.errors import BuildFailed, ImageMissing
-from xmux_sim.images.catalogue import GoProgram, ImageSpec, ImageState, build_order, catalogue
+from xmux_sim.images.catalogue import GoProgram, ImageSpec, ImageState, build_order, catalogue, tree_digest
 from xmux_sim.providers.base import Progress
 from xmux_sim.providers.docker.archive import tar_of
 
@@ -58,6 +58,9 @@ class ImageBuilder:
             h.update(program.ref.encode())
         for requirement in spec.pip:
             h.update(requirement.encode())
+        for package, folder in spec.package_folders().items():
+            h.update(package.encode())
+            h.update(tree_digest(folder).encode())
         if spec.parent:
             # The parent's tag already hashes its own ancestry.
             h.update(self.tag(spec.parent).encode())
@@ -192,6 +195,10 @@ class ImageBuilder:
                     shutil.copy2(binary, context / "bin" / program.binary)
             if spec.pip:
                 shutil.copytree(self.wheels(spec.pip), context / "wheels")
+            for package, folder in spec.package_folders().items():
+                shutil.copytree(
+                    folder, context / "packages" / package, ignore=shutil.ignore_patterns("__pycache__")
+                )
             self._docker_build(spec, context, parent_tag)
 
     def _docker_build(self, spec: ImageSpec, context: Path, parent_tag: str) -> None:

@@ -13,6 +13,7 @@ import time
 from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass
+from typing import Any
 
 import docker
 import docker.errors
@@ -20,7 +21,7 @@ from testcontainers.core.container import DockerContainer
 from testcontainers.core.waiting_utils import WaitStrategy, WaitStrategyTarget
 
 from xmux_sim.errors import StartupFailed
-from xmux_sim.providers.docker import labels
+from xmux_sim.providers.docker import labels, lazy
 from xmux_sim.providers.docker.ports import host_ports, publish_on_loopback
 from xmux_sim.services.base import Endpoint, PodPlan, ProbeFailed, ServiceRuntime
 
@@ -73,9 +74,15 @@ class PodSpec:
     credentials: Mapping[str, str]
     environment: Mapping[str, str]
     files: Mapping[str, bytes]
+    command: list[str] | None
+    """The app's command (the image's own when None)."""
+    entrypoint: list[str] | None
+    """The app's entrypoint (the image's own when None)."""
     routes: tuple[str, ...]
     """"CIDR@GATEWAY" routes the holder installs (empty on a one-node stack)."""
     volume: str | None
+    lazy: bool = False
+    """The data volume is mounted through the lazy FUSE layer (unsynced writes die with the container)."""
 
     @property
     def base_name(self) -> str:
@@ -165,12 +172,18 @@ def start_pod(client: docker.DockerClient, spec: PodSpec) -> Pod:
         app.with_env(key, value)
     for path, content in spec.files.items():
         app.with_copy_into_container(content, path)
+    options: dict[str, Any] = {}
     if spec.volume and spec.runtime.data_dir:
         app.with_volume_mapping(spec.volume, spec.runtime.data_dir, "rw")
-    command = spec.runtime.command(plan)
-    if command:
-        app.with_command(command)
-    app.with_kwargs(network_mode=f"container:{holder_container.id}", labels=spec.labels("app"))
+        if spec.lazy:
+            environment, options = lazy.container_options(client, spec.runtime.data_dir)
+            for key, value in environment.items():
+                app.with_env(key, value)
+    if spec.command is not None:
+        app.with_command(spec.command)
+    if spec.entrypoint is not None:
+        options["entrypoint"] = spec.entrypoint
+    app.with_kwargs(network_mode=f"container:{holder_container.id}", labels=spec.labels("app"), **options)
     app.waiting_for(ProbeWait(spec.runtime, endpoint))
     app.start()
     return Pod(spec=spec, holder=holder, app=app, endpoint=endpoint)

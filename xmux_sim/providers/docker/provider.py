@@ -33,6 +33,7 @@ from xmux_sim.providers.docker.pods import Pod, PodSpec, start_pod
 from xmux_sim.providers.docker.ports import check_free, host_ports
 from xmux_sim.providers.docker.reaper import ReaperHandle
 from xmux_sim.providers.docker.routers import learned_routes, sessions, start_router, wait_established
+from xmux_sim.providers.docker.stack_builds import build_stack_images
 from xmux_sim.services.base import Endpoint, PodPlan, ProbeFailed, StackPlan
 from xmux_sim.services.registry import runtime_for
 from xmux_sim.timeline import Timeline
@@ -181,6 +182,8 @@ class DockerProvider:
     # ----- up -----------------------------------------------------------------------------
 
     def up(self, stack: Stack, keep: bool = False, run_id: str | None = None) -> DockerRun:
+        # Services with `build:` are built (or found) first; from here on they name their image.
+        stack = build_stack_images(self.images, stack)
         plan = StackPlan.of(stack)
         images = self._images_for(stack)  # before creating anything: a missing image is the user's to build
         for svc in stack.services.values():
@@ -344,7 +347,9 @@ class DockerProvider:
             runtime=runtime,
             credentials=credentials,
             environment=runtime.environment(pod, credentials, plan),
-            files=runtime.files(pod, credentials, plan),
+            files={**runtime.files(pod, credentials, plan), **svc.files},
+            command=list(svc.args) if svc.args is not None else runtime.command(pod),
+            entrypoint=list(svc.command) if svc.command is not None else None,
             # Everything in the pod supernet goes through the node's router, as with Kube-Router.
             routes=(f"{stack.network.supernet}@{pod.node.router_ip}",) if stack.routed else (),
             volume=volume,
@@ -580,7 +585,7 @@ def _service_stub(holder: Container) -> Service:
         replicas=1,
         placement=(),
         publish={},
-        config=dict(kind.config),
+        config=kind.defaults(),
         flavour=holder.labels.get(labels.FLAVOUR) or None,
     )
 

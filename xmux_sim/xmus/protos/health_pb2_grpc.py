@@ -3,7 +3,7 @@
 import grpc
 import warnings
 
-from xmux_sim.xmus.protos import health_pb2 as xmux__sim_dot_xmus_dot_protos_dot_health__pb2
+from xmux_sim.xmus.protos import health_pb2 as health__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -18,7 +18,7 @@ except ImportError:
 if _version_not_supported:
     raise RuntimeError(
         f'The grpc package installed is at version {GRPC_VERSION},'
-        + ' but the generated code in xmux_sim/xmus/protos/health_pb2_grpc.py depends on'
+        + ' but the generated code in health_pb2_grpc.py depends on'
         + f' grpcio>={GRPC_GENERATED_VERSION}.'
         + f' Please upgrade your grpc module to grpcio>={GRPC_GENERATED_VERSION}'
         + f' or downgrade your generated code using grpcio-tools<={GRPC_VERSION}.'
@@ -36,8 +36,8 @@ class HealthStub:
         """
         self.Check = channel.unary_unary(
                 '/grpc.health.v1.Health/Check',
-                request_serializer=xmux__sim_dot_xmus_dot_protos_dot_health__pb2.HealthCheckRequest.SerializeToString,
-                response_deserializer=xmux__sim_dot_xmus_dot_protos_dot_health__pb2.HealthCheckResponse.FromString,
+                request_serializer=health__pb2.HealthCheckRequest.SerializeToString,
+                response_deserializer=health__pb2.HealthCheckResponse.FromString,
                 _registered_method=True)
 
 
@@ -55,8 +55,8 @@ def add_HealthServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'Check': grpc.unary_unary_rpc_method_handler(
                     servicer.Check,
-                    request_deserializer=xmux__sim_dot_xmus_dot_protos_dot_health__pb2.HealthCheckRequest.FromString,
-                    response_serializer=xmux__sim_dot_xmus_dot_protos_dot_health__pb2.HealthCheckResponse.SerializeToString,
+                    request_deserializer=health__pb2.HealthCheckRequest.FromString,
+                    response_serializer=health__pb2.HealthCheckResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -84,8 +84,8 @@ class Health:
             request,
             target,
             '/grpc.health.v1.Health/Check',
-            xmux__sim_dot_xmus_dot_protos_dot_health__pb2.HealthCheckRequest.SerializeToString,
-            xmux__sim_dot_xmus_dot_protos_dot_health__pb2.HealthCheckResponse.FromString,
+            health__pb2.HealthCheckRequest.SerializeToString,
+            health__pb2.HealthCheckResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,78 @@
+"""Lazy volumes: what an app container needs to run its program on one, and how to ask it things.
+
+The images of the stateful services start through `lazy-volume` (images/lazyfs): with
+XMUX_LAZY_DIR set, our FUSE file system becomes the container's PID 1, mounts itself
+over that directory (the real volume stays underneath, reached through a descriptor)
+and runs the program as its child. Killing the container is then a power cut: what the
+program did not fsync is gone. This engine cannot start --privileged containers, and
+needs none: FUSE in a container wants the device /dev/fuse and CAP_SYS_ADMIN (mount(2));
+Docker's default seccomp profile allows mount once that capability is there. Where the
+engine confines containers with AppArmor, its docker-default profile denies mount, so
+the container runs unconfined by AppArmor there.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+from typing import Any
+
+import docker
+import docker.errors
+
+LAZY_DIR_ENV = "XMUX_LAZY_DIR"
+POWER_OFF_REPORT = "/run/lazyfs-power-off.json"  # where xmux_sim.lazyfs.control leaves it
+
+
+def container_options(client: docker.DockerClient, data_dir: str) -> tuple[dict[str, str], dict[str, Any]]:
+    """(environment, container create options) that put ``data_dir`` on a lazy volume."""
+    security = [str(o) for o in client.info().get("SecurityOptions") or []]
+    options: dict[str, Any] = {"devices": ["/dev/fuse:/dev/fuse:rwm"], "cap_add": ["SYS_ADMIN"]}
+    if any("name=apparmor" in o for o in security):
+        options["security_opt"] = ["apparmor=unconfined"]
+    return {LAZY_DIR_ENV: data_dir}, options
+
+
+class LazyVolumeError(Exception):
+    pass
+
+
+def ask(container: Any, op: str, **args: object) -> dict[str, Any]:
+    """One request to the lazy volume in ``container`` (a docker SDK container): its answer."""
+    command = ["lazyfs", op]
+    for key, value in args.items():
+        command += [f"--{key}", str(value)]
+    try:
+        result = container.exec_run(command)
+    except docker.errors.APIError as exc:
+        raise LazyVolumeError(f"{container.name}: lazyfs {op}: {exc}") from None
+    out = result.output.decode(errors="replace").strip()
+    try:
+        answer: dict[str, Any] = json.loads(out.splitlines()[-1])
+    except (ValueError, IndexError):
+        if op == "power-off":
+            answer = _power_off_report(container, out)
+        elif op == "kill-app" and not out:
+            # Its answer (the status before) can die with the container; the container's end says it worked.
+            container.wait(timeout=60)
+            answer = {"ok": True}
+        else:
+            raise LazyVolumeError(f"{container.name}: lazyfs {op} answered {out[-300:]!r}") from None
+    if not answer.get("ok"):
+        raise LazyVolumeError(f"{container.name}: lazyfs {op}: {answer.get('error')}")
+    return answer
+
+
+def _power_off_report(container: Any, out: str) -> dict[str, Any]:
+    """The answer a power-off also left in the dead container (its exec output can die with it)."""
+    container.wait(timeout=30)
+    try:
+        stream, _ = container.get_archive(POWER_OFF_REPORT)
+        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as archive:
+            member = archive.extractfile(archive.getmembers()[0])
+            assert member is not None
+            report: dict[str, Any] = json.loads(member.read())
+    except (docker.errors.APIError, tarfile.TarError, ValueError, IndexError, AssertionError):
+        raise LazyVolumeError(f"{container.name}: lazyfs power-off answered {out[-300:]!r}") from None
+    return report
