@@ -10,18 +10,26 @@ webhook as a scenario run does. Each case is played ``--rounds`` times, each rou
 Alertmanager holds no active alert: inject, wait for each alert's firing notification,
 heal, wait for its resolved notification. The delays are medians over the rounds.
 
-Next to each delay stand the settings that make it up, and the split:
+Next to each delay stand the settings that make it up, and the split. Where in its scrape
+and evaluation cycle a fault lands is chance, so the settings impose a window, not one
+figure:
 
-- configuration: the waits the settings impose by design. Detection: the rule's `for:`,
-  Alertmanager's group wait, on average half a scrape interval and half an evaluation
-  interval until the change is sampled and evaluated, plus, where the fault makes the
-  target hang rather than refuse, the scrape timeout, and for BGP alerts the hold time.
-  Clear: half a scrape and half an evaluation interval, half of Alertmanager's group
-  interval (resolutions go out at its next flush), and after a link fault BIRD's mean
-  error wait before the session is tried again.
-- pipeline: the rest (the measured median minus configuration): the fault's own effect
-  (a process noticing its peer is gone, a replica re-cloning), scraping and evaluation
-  work, Prometheus -> Alertmanager -> webhook delivery.
+- configuration, at least: the waits the settings impose whatever the phase. Detection: the
+  rule's `for:` and Alertmanager's group wait, plus, where the fault makes the target hang
+  rather than refuse, the scrape timeout; for BGP alerts the hold time; for a PostgreSQL
+  standby that vanishes (rather than closing its connection), the primary's
+  wal_sender_timeout less the standby's last report. Clear: nothing.
+- configuration, at most: that plus one scrape interval and one evaluation interval (the
+  change waits for the next scrape, the sample for the next evaluation), for a standby
+  one status interval more; for clearing, a scrape, an evaluation, Alertmanager's group
+  interval (resolutions go out at its next flush) and, after a link fault, BGP's connect
+  retry before the session is tried again.
+- pipeline: the rest, between (median - at most) and (median - at least): the fault's own
+  effect (a replica re-cloning, a standby's reconnect wait), scraping and evaluation work,
+  Prometheus -> Alertmanager -> webhook delivery.
+
+``--analyse`` reads the rounds of an earlier results file and writes the figures again,
+without a stack (for a change to this analysis only).
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ from xmux_sim.checkers.alert import Selector
 from xmux_sim.experiment.alerts import AlertWatch
 from xmux_sim.faults.spec import FaultSpec
 from xmux_sim.providers.docker.provider import DockerProvider, DockerRun
+from xmux_sim.services.postgres import WAL_STATUS_INTERVAL_S, WAL_TIMEOUT_S
 from xmux_sim.services.prometheus import scrape_interval
 from xmux_sim.timeline import AlertStatus, Timeline
 from xmux_sim.topology.model import Stack
@@ -139,26 +148,41 @@ def settings(stack: Stack) -> dict[str, float]:
         "group_wait_s": stack.alerts.group_wait_s,
         "group_interval_s": stack.alerts.group_interval_s,
         "bgp_hold_s": stack.network.bgp.hold,
-        "bgp_error_wait_s": sum(stack.network.bgp.error_wait) / 2,
+        "bgp_connect_retry_s": stack.network.bgp.connect_retry,
+        "pg_wal_sender_timeout_s": float(WAL_TIMEOUT_S),
+        "pg_wal_status_interval_s": float(WAL_STATUS_INTERVAL_S),
     }
 
 
-def configured(stack: Stack, case: Case, selector: str, timers: dict[str, float]) -> dict[str, float]:
-    """The waits the settings impose on this alert's detection and clear (see the module docstring)."""
+def configured(
+    stack: Stack, case: Case, selector: str, timers: dict[str, float]
+) -> tuple[float, list[float], list[float]]:
+    """The rule's `for:`, and the windows of waits the settings impose on this alert's detection
+    and clear (see the module docstring)."""
     name = Selector.parse(selector).alert_name or ""
     rule_for = next(
         r.for_s or 0.0 for f in stack.alerts.rule_files for g in f.groups for r in g.rules if r.name == name
     )
-    sampling = timers["scrape_interval_s"] / 2 + timers["evaluation_interval_s"] / 2
-    detection = rule_for + timers["group_wait_s"] + sampling
-    clear = sampling + timers["group_interval_s"] / 2
+    least = rule_for + timers["group_wait_s"]
+    phase = timers["scrape_interval_s"] + timers["evaluation_interval_s"]
     if name in ("BgpPeerDown", "PodCidrWithdrawn"):
-        detection += timers["bgp_hold_s"]
+        least += timers["bgp_hold_s"]
+    elif name == "PostgresStandbyMissing" and case.hangs:
+        least += timers["pg_wal_sender_timeout_s"] - timers["pg_wal_status_interval_s"]
+        phase += timers["pg_wal_status_interval_s"]
     elif case.hangs:
-        detection += timers["scrape_timeout_s"]
+        least += timers["scrape_timeout_s"]
+    clear = timers["scrape_interval_s"] + timers["evaluation_interval_s"] + timers["group_interval_s"]
     if case.kind == "drop-node":
-        clear += timers["bgp_error_wait_s"]
-    return {"for_s": rule_for, "config_detection_s": round(detection, 2), "config_clear_s": round(clear, 2)}
+        clear += timers["bgp_connect_retry_s"]
+    return rule_for, [round(least, 2), round(least + phase, 2)], [0.0, round(clear, 2)]
+
+
+def pipeline(measured: float | None, config: list[float]) -> list[float] | None:
+    """[at least, at most] of the delay that is not the settings' doing."""
+    if measured is None:
+        return None
+    return [round(max(0.0, measured - config[1]), 2), round(measured - config[0], 2)]
 
 
 def median(values: list[float | None]) -> float | None:
@@ -166,42 +190,66 @@ def median(values: list[float | None]) -> float | None:
     return round(statistics.median(measured), 2) if measured else None
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
-    stack = load_stack(STACK)
+def figures_of(stack: Stack, rounds_by_case: dict[str, list[dict[str, Any]]], count: int) -> dict[str, Any]:
     timers = settings(stack)
-    figures: dict[str, Any] = {"stack": stack.name, "rounds": args.rounds, "settings": timers, "cases": {}}
+    figures: dict[str, Any] = {"stack": stack.name, "rounds": count, "settings": timers, "cases": {}}
+    for case in CASES:
+        rounds = rounds_by_case[case.name]
+        per_alert = {}
+        for selector in case.alerts:
+            detection = median([r[selector]["detection_s"] for r in rounds])
+            clear = median([r[selector]["clear_s"] for r in rounds])
+            rule_for, config_detection, config_clear = configured(stack, case, selector, timers)
+            per_alert[selector] = {
+                "detection_s_median": detection,
+                "clear_s_median": clear,
+                "for_s": rule_for,
+                "config_detection_s": config_detection,
+                "config_clear_s": config_clear,
+                "pipeline_detection_s": pipeline(detection, config_detection),
+                "pipeline_clear_s": pipeline(clear, config_clear),
+                "rounds": [r[selector] for r in rounds],
+            }
+        figures["cases"][case.name] = {"fault": f"{case.kind} {case.params}", "alerts": per_alert}
+    return figures
+
+
+def measure(stack: Stack, count: int) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
     run = DockerProvider(progress=print).up(stack)
     timeline = Timeline()
     watch = AlertWatch.open(run, stack, timeline, print, required=True)
     assert watch is not None
     try:
         for case in CASES:
-            rounds = []
-            for i in range(args.rounds):
-                rounds.append(play(run, watch, timeline, case))
-                print(case.name, i + 1, json.dumps(rounds[-1]), flush=True)
-            per_alert = {}
-            for selector in case.alerts:
-                detection = median([r[selector]["detection_s"] for r in rounds])
-                clear = median([r[selector]["clear_s"] for r in rounds])
-                config = configured(stack, case, selector, timers)
-                per_alert[selector] = {
-                    "detection_s_median": detection,
-                    "clear_s_median": clear,
-                    **config,
-                    "pipeline_detection_s": None
-                    if detection is None
-                    else round(detection - config["config_detection_s"], 2),
-                    "pipeline_clear_s": None if clear is None else round(clear - config["config_clear_s"], 2),
-                    "rounds": [r[selector] for r in rounds],
-                }
-            figures["cases"][case.name] = {"fault": f"{case.kind} {case.params}", "alerts": per_alert}
+            out[case.name] = []
+            for i in range(count):
+                out[case.name].append(play(run, watch, timeline, case))
+                print(case.name, i + 1, json.dumps(out[case.name][-1]), flush=True)
     finally:
         watch.stop()
         run.down()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--analyse", type=Path, help="re-analyse the rounds of this results file")
+    args = parser.parse_args()
+    stack = load_stack(STACK)
+    if args.analyse is not None:
+        earlier = json.loads(args.analyse.read_text())
+        rounds = {
+            name: [
+                {selector: alert["rounds"][i] for selector, alert in case["alerts"].items()}
+                for i in range(earlier["rounds"])
+            ]
+            for name, case in earlier["cases"].items()
+        }
+        figures = figures_of(stack, rounds, earlier["rounds"])
+    else:
+        figures = figures_of(stack, measure(stack, args.rounds), args.rounds)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
     print(json.dumps(figures, indent=2))
