@@ -16,14 +16,15 @@ figure:
 
 - configuration, at least: the waits the settings impose whatever the phase. Detection: the
   rule's `for:` and Alertmanager's group wait, plus, where the fault makes the target hang
-  rather than refuse, the scrape timeout; for BGP alerts the hold time; for a PostgreSQL
-  standby that vanishes (rather than closing its connection), the primary's
-  wal_sender_timeout less the standby's last report. Clear: nothing.
+  rather than refuse, the scrape timeout; for BGP alerts the hold time less one keepalive
+  (it runs from the last keepalive heard); for a PostgreSQL standby that vanishes (rather
+  than closing its connection), the primary's wal_sender_timeout less the standby's last
+  report. Clear: nothing.
 - configuration, at most: that plus one scrape interval and one evaluation interval (the
-  change waits for the next scrape, the sample for the next evaluation), for a standby
-  one status interval more; for clearing, a scrape, an evaluation, Alertmanager's group
-  interval (resolutions go out at its next flush) and, after a link fault, BGP's connect
-  retry before the session is tried again.
+  change waits for the next scrape, the sample for the next evaluation), for BGP one
+  keepalive more, for a standby one status interval more; for clearing, a scrape, an
+  evaluation, Alertmanager's group interval (resolutions go out at its next flush) and,
+  after a link fault, BGP's connect retry before the session is tried again.
 - pipeline: the rest, between (median - at most) and (median - at least): the fault's own
   effect (a replica re-cloning, a standby's reconnect wait), scraping and evaluation work,
   Prometheus -> Alertmanager -> webhook delivery.
@@ -148,6 +149,7 @@ def settings(stack: Stack) -> dict[str, float]:
         "group_wait_s": stack.alerts.group_wait_s,
         "group_interval_s": stack.alerts.group_interval_s,
         "bgp_hold_s": stack.network.bgp.hold,
+        "bgp_keepalive_s": stack.network.bgp.keepalive,
         "bgp_connect_retry_s": stack.network.bgp.connect_retry,
         "pg_wal_sender_timeout_s": float(WAL_TIMEOUT_S),
         "pg_wal_status_interval_s": float(WAL_STATUS_INTERVAL_S),
@@ -166,7 +168,9 @@ def configured(
     least = rule_for + timers["group_wait_s"]
     phase = timers["scrape_interval_s"] + timers["evaluation_interval_s"]
     if name in ("BgpPeerDown", "PodCidrWithdrawn"):
-        least += timers["bgp_hold_s"]
+        # The hold timer runs from the last keepalive heard, up to one keepalive before the fault.
+        least += timers["bgp_hold_s"] - timers["bgp_keepalive_s"]
+        phase += timers["bgp_keepalive_s"]
     elif name == "PostgresStandbyMissing" and case.hangs:
         least += timers["pg_wal_sender_timeout_s"] - timers["pg_wal_status_interval_s"]
         phase += timers["pg_wal_status_interval_s"]
