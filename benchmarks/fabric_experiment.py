@@ -40,8 +40,8 @@ from xmux_sim.fabric.bird import UnknownPods
 from xmux_sim.faults.base import Fault
 from xmux_sim.faults.spec import FaultSpec
 from xmux_sim.providers.docker import labels
+from xmux_sim.providers.docker.archive import tar_of
 from xmux_sim.providers.docker.provider import DockerProvider, DockerRun
-from xmux_sim.providers.docker.routers import tar_of
 from xmux_sim.topology import Stack, parse_stack
 
 HTTP_PORT = 8000

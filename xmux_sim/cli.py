@@ -193,7 +193,25 @@ def cmd_status(args: argparse.Namespace) -> int:
     for fault in status["faults"]:
         line = f" {fault['id']}: {fault['description']} (since {fault['injected_at']})"
         out.print(Text.assemble(("active fault", "yellow"), plain(line)))
+    _print_alerts(status)
     return 0
+
+
+def _print_alerts(status: RunStatus) -> None:
+    """The alerts the stack's Alertmanager holds active, one line each."""
+    from xmux_sim.timeline import alert_title
+
+    for name, svc in status["services"].items():
+        if "firing_error" in svc:
+            line = f" ({svc['firing_error']})"
+            out.print(Text.assemble((f"{name}: alerts unknown", "yellow"), plain(line)), soft_wrap=True)
+        for alert in svc.get("firing") or ():
+            title = alert_title(alert["alert"], alert["labels"])
+            summary = f": {alert['summary']}" if alert["summary"] else ""
+            line = f" {title} (since {alert['since']}){summary}"
+            out.print(Text.assemble(("firing alert", "red"), plain(line)), soft_wrap=True)
+        if "firing" in svc and not svc["firing"]:
+            out.print(Text.assemble(("no alert firing", "green"), plain(f" ({name})")))
 
 
 def cmd_down(args: argparse.Namespace) -> int:
@@ -406,7 +424,22 @@ def cmd_validate(args: argparse.Namespace) -> int:
             f"{s.name} ({s.kind} x{s.replicas})" for s in stack.services.values()
         )
     out.print(plain(f"{args.file}: {said}"), soft_wrap=True)
+    if kind != "profile":
+        _check_rules(stack)
     return 0
+
+
+def _check_rules(stack: Stack) -> None:
+    """The user's rule files through promtool, in the stack's Prometheus image (as ``up`` does)."""
+    from xmux_sim.services import runtime_for
+
+    user_rules = [str(f.path) for f in stack.alerts.rule_files if not f.builtin]
+    if not user_rules:
+        return
+    tool = _provider().images.run_tool
+    for svc in stack.services.values():
+        runtime_for(svc.kind).preflight(svc, stack, tool)
+    out.print(plain(f"rule files accepted by promtool: {', '.join(user_rules)}"), soft_wrap=True)
 
 
 def parser() -> argparse.ArgumentParser:

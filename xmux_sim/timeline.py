@@ -1,24 +1,36 @@
 """The run's timeline: one clock, the faults that happened on it, and their windows.
 
 Faults write it, checkers, reports and load summaries read it; all of them use the
-records defined here. Operations (:mod:`xmux_sim.history`), probe rounds and route
-samples are stamped with the same clock, so "the fault was healed at 12.5 s" and "this
-write was invoked at 12.7 s" are comparable.
+records defined here. Operations (:mod:`xmux_sim.history`), probe rounds, route samples
+and alert notifications are stamped with the same clock, so "the fault was healed at
+12.5 s", "this write was invoked at 12.7 s" and "Alertmanager said ServiceDown resolved
+at 16.1 s" are comparable.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
 from xmux_sim.faults.spec import FaultSpec
 
-__all__ = ["FaultEvent", "FaultWindow", "Phase", "ProbeResult", "RouteSample", "RunClock", "Timeline"]
+__all__ = [
+    "AlertEvent",
+    "AlertStatus",
+    "FaultEvent",
+    "FaultWindow",
+    "Phase",
+    "ProbeResult",
+    "RouteSample",
+    "RunClock",
+    "Timeline",
+    "alert_title",
+]
 
 
 class RunClock:
@@ -105,18 +117,83 @@ class RouteSample(NamedTuple):
     routes: frozenset[str]
 
 
+_PLAIN_LABELS = ("alertname", "severity", "instance", "job", "kind")
+
+
+def alert_title(alert: str, labels: Mapping[str, str]) -> str:
+    """How a person names an alert: ``NodePodsUnreachable{node=node-2}`` (repeated labels left out)."""
+    shown = {k: v for k, v in labels.items() if k not in _PLAIN_LABELS}
+    return alert + ("{" + ", ".join(f"{k}={v}" for k, v in sorted(shown.items())) + "}" if shown else "")
+
+
+class AlertStatus(StrEnum):
+    firing = "firing"
+    resolved = "resolved"
+
+
+@dataclass(frozen=True)
+class AlertEvent:
+    """One alert as a notification (or Alertmanager's list of active alerts) told the harness."""
+
+    t: float
+    """Run time the harness received it."""
+    alert: str
+    status: AlertStatus
+    labels: Mapping[str, str] = field(default_factory=dict)
+    """Every label of the alert, ``alertname`` included."""
+    fingerprint: str = ""
+    """Alertmanager's identity of the alert (a hash of its labels): firing and resolved pair by it."""
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    summary: str = ""
+    """The rule's ``summary`` annotation, as templated."""
+    active_at_start: bool = False
+    """Not a notification: the alert was already active when the harness started listening."""
+
+    @property
+    def title(self) -> str:
+        return alert_title(self.alert, self.labels)
+
+    @property
+    def identity(self) -> str:
+        return self.fingerprint or ",".join(f"{k}={v}" for k, v in sorted(self.labels.items()))
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "t": self.t,
+            "alert": self.alert,
+            "status": self.status.value,
+            "labels": dict(self.labels),
+            "fingerprint": self.fingerprint,
+            "starts_at": None if self.starts_at is None else self.starts_at.isoformat(),
+            "ends_at": None if self.ends_at is None else self.ends_at.isoformat(),
+            "summary": self.summary,
+            "active_at_start": self.active_at_start,
+        }
+
+
 class Timeline:
-    """Fault events on a run clock; shared by the faults of a run, safe across threads."""
+    """Fault events and alert notifications on a run clock; shared by a run's threads, safe across them."""
 
     def __init__(self, clock: RunClock | None = None) -> None:
         self.clock = clock or RunClock()
         self._lock = threading.Lock()
         self._events: list[FaultEvent] = []
+        self._alerts: list[AlertEvent] = []
 
     @property
     def events(self) -> list[FaultEvent]:
         with self._lock:
             return list(self._events)
+
+    @property
+    def alerts(self) -> list[AlertEvent]:
+        with self._lock:
+            return list(self._alerts)
+
+    def alerted(self, event: AlertEvent) -> None:
+        with self._lock:
+            self._alerts.append(event)
 
     def injected(self, fault_id: str, spec: FaultSpec, t: float | None = None) -> FaultEvent:
         t = self.clock.now() if t is None else t

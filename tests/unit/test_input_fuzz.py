@@ -25,7 +25,8 @@ from xmux_sim.errors import InputError
 from xmux_sim.load.profile import parse_profile
 from xmux_sim.scenario.loader import parse_scenario, resolve_stack
 from xmux_sim.scenario.schedule import expand
-from xmux_sim.topology import parse_stack
+from xmux_sim.topology.stackfile import build_stack
+from xmux_sim.topology.yamldoc import YamlDoc
 
 ROOT = Path(__file__).resolve().parents[2]
 STACKS = sorted((ROOT / "xmux_sim" / "stacks").glob("*.yaml"))
@@ -46,7 +47,8 @@ def _scenario(text: str, source: str) -> object:
 
 
 READERS: dict[str, Callable[[str, str], object]] = {
-    "stack": lambda text, source: parse_stack(text, source),
+    # Read as from its place: a stack's rule files are found next to it.
+    "stack": lambda text, source: build_stack(YamlDoc.parse(text, source), Path(source)),
     "scenario": _scenario,
     "profile": lambda text, source: parse_profile(text, source),
 }

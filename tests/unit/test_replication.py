@@ -39,9 +39,15 @@ def pods(plan: StackPlan, service: str) -> list[PodPlan]:
 
 
 def test_replicated_stack_spreads_every_service_over_the_nodes(stack: Stack) -> None:
-    assert {s.name: s.replicas for s in stack.services.values()} == {"postgres": 3, "nats": 3, "minio": 4}
-    for svc in stack.services.values():
+    replicated = {s.name: s for s in stack.services.values() if s.replicas > 1}
+    assert {name: s.replicas for name, s in replicated.items()} == {"postgres": 3, "nats": 3, "minio": 4}
+    for svc in replicated.values():
         assert set(svc.placement) == {"node-1", "node-2", "node-3"}, svc.name
+    # Its monitoring watches from node-1, which the scenarios keep in the fabric.
+    assert {s.kind: s.placement for s in stack.services.values() if s.replicas == 1} == {
+        "prometheus": ("node-1",),
+        "alertmanager": ("node-1",),
+    }
     # Its own ranges, so it runs beside the default stack (198.18.1-3.0/24, 198.19.0.0/24).
     allowed = IPv4Network("198.18.220.0/22")
     assert all(node.cidr.subnet_of(allowed) for node in stack.nodes)

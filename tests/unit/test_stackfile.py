@@ -36,6 +36,7 @@ def test_default_stack_has_the_foundations() -> None:
         "nats",
         "minio",
         "prometheus",
+        "alertmanager",
         "nginx",
         *XMUS_SERVICES,
     }

@@ -20,7 +20,7 @@ from xmux_sim.checkers.verdict import Verdict
 from xmux_sim.history import FinalRead, History
 from xmux_sim.params import Param, ParamType, hinted, ranged
 from xmux_sim.registry import Registry, declared
-from xmux_sim.timeline import FaultEvent, ProbeResult, RouteSample
+from xmux_sim.timeline import AlertEvent, FaultEvent, ProbeResult, RouteSample
 
 __all__ = ["CHECKERS", "FILTERS", "Arg", "CheckerKind", "Judge", "RunEvidence"]
 
@@ -39,6 +39,12 @@ class RunEvidence:
     """Route samples of every node's router (empty on a one-node stack)."""
     nodes: Mapping[str, str] = field(default_factory=dict)
     """Node name -> its pod CIDR."""
+    alerts: Sequence[AlertEvent] = ()
+    """What Alertmanager notified the harness of (and what was active when it began listening)."""
+    alert_watch: tuple[float, float] | None = None
+    """When the harness listened for notifications; None: the stack has no Alertmanager."""
+    alert_rules: frozenset[str] | None = None
+    """Alert names the stack's rule files define; None: not known."""
 
     def supplied(self, argument: str) -> object:
         """What a checker's argument of this name takes from the run (for the default judge)."""

@@ -25,9 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xmux_sim.checkers.kind import RunEvidence
+from xmux_sim.checkers.kind import CHECKERS, RunEvidence
 from xmux_sim.errors import XmuxSimError
 from xmux_sim.experiment import probes
+from xmux_sim.experiment.alerts import QUIET_TIMEOUT_S, AlertWatch
 from xmux_sim.experiment.judge import Judged, exit_status, judge
 from xmux_sim.experiment.player import FaultPlayer
 from xmux_sim.fabric import RouteWatcher
@@ -39,7 +40,7 @@ from xmux_sim.report.model import Invariant as ReportInvariant
 from xmux_sim.report.model import routes_by_router
 from xmux_sim.scenario.kinds import CLIENT_KINDS
 from xmux_sim.scenario.loader import resolve_stack
-from xmux_sim.scenario.model import Probe, Scenario, TimedFault
+from xmux_sim.scenario.model import Invariant, Probe, Scenario, TimedFault
 from xmux_sim.scenario.schedule import choose_seed, expand
 from xmux_sim.session import run_session
 from xmux_sim.timeline import Phase, ProbeResult, RouteSample, RunClock, Timeline
@@ -109,8 +110,10 @@ class _RunState:
     recovered_in: float | None = None
     workload_t0: float = 0.0
     heal_problems: list[str] = field(default_factory=list)
+    alerts: AlertWatch | None = None
 
     def evidence(self) -> RunEvidence:
+        watch = self.alerts
         return RunEvidence(
             history=self.recorder.snapshot(),
             final_read=self.final_read,
@@ -118,6 +121,9 @@ class _RunState:
             probes=tuple(self.probes),
             routes=tuple(self.route_samples),
             nodes={n.name: str(n.cidr) for n in self.stack.nodes},
+            alerts=self.timeline.alerts,
+            alert_watch=None if watch is None else watch.window,
+            alert_rules=None if watch is None else frozenset(self.stack.alerts.alerts),
         )
 
 
@@ -146,6 +152,9 @@ class ScenarioRunner:
             clock = RunClock()
             state = _RunState(clock, Timeline(clock), Recorder(clock), stack, seed)
             try:
+                state.alerts = AlertWatch.open(
+                    run, stack, state.timeline, self.say, required=bool(self._alert_invariants())
+                )
                 error = self._carry_out(run, schedule, state, status)
             except KeyboardInterrupt:
                 # Stop injecting before the session heals the ledger and cleans up.
@@ -160,6 +169,8 @@ class ScenarioRunner:
                 error = f"{type(exc).__name__}: {exc}"
             finally:
                 state.stop.set()
+                if state.alerts is not None:
+                    state.alerts.stop()
             verdicts = [] if error else judge(scenario, state.evidence(), state.recovered_in)
             code = exit_status(error, verdicts)
             report = self._report(run, stack, seed, state, verdicts, code, error)
@@ -177,6 +188,8 @@ class ScenarioRunner:
             return "the steady state does not hold before the experiment: " + "; ".join(
                 f"{p.probe}: {p.detail}" for p in failed[-3:]
             )
+        if state.alerts is not None:
+            state.alerts.await_quiet(QUIET_TIMEOUT_S if self._alert_invariants() else 0.0)
         clients = self._clients(run, state)
         live = _Live(state.clock, scenario.workload.duration, clients)
         threads: list[threading.Thread] = []
@@ -215,7 +228,25 @@ class ScenarioRunner:
             return "faults could not be healed: " + "; ".join(state.heal_problems)
         state.recovered_in = self._recover(run, state)
         state.final_read = self._final_read(clients)
+        if state.alerts is not None:
+            state.alerts.settle(
+                self._alert_invariants(),
+                state.workload_t0 + scenario.workload.duration,
+                holds=lambda: self._alerts_hold(state),
+            )
         return None
+
+    def _alert_invariants(self) -> list[Invariant]:
+        return [inv for inv in self.scenario.invariants if inv.checker == "alert"]
+
+    def _alerts_hold(self, state: _RunState) -> bool:
+        """Every ``must: fire`` alert invariant holds on what has been heard so far."""
+        evidence = state.evidence()
+        return all(
+            CHECKERS[inv.checker].run(evidence, inv.name, inv.kwargs).holds
+            for inv in self._alert_invariants()
+            if inv.kwargs.get("must", "fire") == "fire"
+        )
 
     def _steady(self, run: Run, state: _RunState, phase: Phase, timeout: float) -> bool:
         """Every probe of the phase passes in one round, within ``timeout`` (services may warm up)."""
@@ -335,6 +366,7 @@ class ScenarioRunner:
             probes=state.probes,
             exit_status=status,
             error=error,
+            alerts=state.timeline.alerts,
         )
 
 

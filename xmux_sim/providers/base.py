@@ -189,6 +189,10 @@ class Images(Protocol):
 
     def states(self) -> list[ImageState]: ...
 
+    def run_tool(self, name: str, argv: Sequence[str], files: Mapping[str, bytes]) -> tuple[int, str]:
+        """Run ``argv`` in image ``name`` with ``files`` (path -> content) in place: (exit code, output)."""
+        ...
+
     def tag(self, name: str) -> str:
         """The content tag image ``name`` builds to (a hash of its folder and its parents')."""
         ...

@@ -19,7 +19,7 @@ from typing import Any, Final, NamedTuple, cast
 
 from xmux_sim.checkers.verdict import Verdict
 from xmux_sim.history import History, Operation
-from xmux_sim.timeline import FaultEvent, Phase, ProbeResult, RouteSample
+from xmux_sim.timeline import AlertEvent, FaultEvent, Phase, ProbeResult, RouteSample
 
 __all__ = [
     "PHASES",
@@ -93,6 +93,8 @@ class RunReport:
     probes: Sequence[ProbeResult] = ()
     exit_status: ExitStatus = ExitStatus.OK
     error: str | None = None
+    alerts: Sequence[AlertEvent] = ()
+    """Alertmanager's notifications during the run (and what was active when listening began)."""
 
     def __post_init__(self) -> None:
         if self.started_at.tzinfo is None:
@@ -105,6 +107,7 @@ class RunReport:
             "history": hist if isinstance(hist, History) else History(hist),
             "flavours": MappingProxyType(dict(self.flavours)),
             "faults": tuple(self.faults),
+            "alerts": tuple(self.alerts),
             "invariants": tuple(i if isinstance(i, Invariant) else Invariant(*i) for i in self.invariants),
             "probes": tuple(_probe(p) for p in self.probes),
             "scenario_path": None if self.scenario_path is None else Path(self.scenario_path),

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Final
 
 from xmux_sim.checkers.verdict import UNKNOWN
+from xmux_sim.report.alerts import AlertRow, alert_rows
 from xmux_sim.report.formatting import (
     STATUS_WORDS,
     VERDICT_COLOURS,
@@ -26,8 +27,19 @@ from xmux_sim.report.formatting import (
 from xmux_sim.report.model import PHASES, ExitStatus, Invariant, RunReport
 from xmux_sim.report.results import jsonable
 from xmux_sim.report.series import RunSeries
-from xmux_sim.report.svg import FAULT_FILL, PALETTE, Band, Line, lane_chart, line_chart
-from xmux_sim.timeline import ProbeResult
+from xmux_sim.report.svg import (
+    ALERT_FIRED,
+    ALERT_RESOLVED,
+    FAULT_FILL,
+    PALETTE,
+    Band,
+    Line,
+    Mark,
+    lane_chart,
+    line_chart,
+    span_chart,
+)
+from xmux_sim.timeline import AlertStatus, ProbeResult
 
 __all__ = ["CSP", "CSS", "render_html"]
 
@@ -88,6 +100,7 @@ def _x_range(report: RunReport, series: RunSeries) -> tuple[float, float]:
     for samples in (report.routes or {}).values():
         starts += [t for t, _ in samples[:1]]
         ends += [t for t, _ in samples[-1:]]
+    ends += [a.t for a in report.alerts if not a.active_at_start]
     lo, hi = min(starts), max(ends)
     return (lo, hi if hi > lo else lo + 1.0)
 
@@ -102,6 +115,20 @@ def _bands(report: RunReport) -> list[Band]:
     return bands
 
 
+def _marks(report: RunReport) -> list[Mark]:
+    """A mark per notification: an alert fired (red) or resolved (green)."""
+    return [
+        Mark(
+            a.t,
+            ALERT_FIRED if a.status is AlertStatus.firing else ALERT_RESOLVED,
+            f"{a.title} {'fired' if a.status is AlertStatus.firing else 'resolved'} at {fmt_t(a.t)}"
+            + (f": {a.summary}" if a.summary else ""),
+        )
+        for a in report.alerts
+        if not a.active_at_start
+    ]
+
+
 def _window_line(series: RunSeries, label: str, colour: str, value: Iterable[float | None]) -> Line:
     points: list[tuple[float, float | None]] = [(w.t, v) for w, v in zip(series.windows, value, strict=True)]
     if points:
@@ -110,18 +137,26 @@ def _window_line(series: RunSeries, label: str, colour: str, value: Iterable[flo
     return Line(label, colour, points, step=True)
 
 
-def _legend(lines: Sequence[Line], with_faults: bool) -> str:
+def _legend(lines: Sequence[Line], with_faults: bool, with_alerts: bool = False) -> str:
     items = [f'<span><i style="background:{line.colour}"></i>{esc(line.label)}</span>' for line in lines]
     if with_faults:
         items.append(f'<span><i class="band" style="background:{FAULT_FILL}"></i>fault injected</span>')
+    if with_alerts:
+        items.append(f'<span><i style="background:{ALERT_FIRED}"></i>alert fired</span>')
+        items.append(f'<span><i style="background:{ALERT_RESOLVED}"></i>alert resolved</span>')
     return f'<div class="legend">{"".join(items)}</div>'
 
 
-def _chart(title: str, note: str, lines: Sequence[Line], chart: str, with_faults: bool) -> str:
-    return f"<h3>{esc(title)}</h3>{_legend(lines, with_faults)}{chart}<div class='note'>{esc(note)}</div>"
+def _chart(
+    title: str, note: str, lines: Sequence[Line], chart: str, with_faults: bool, with_alerts: bool = False
+) -> str:
+    legend = _legend(lines, with_faults, with_alerts)
+    return f"<h3>{esc(title)}</h3>{legend}{chart}<div class='note'>{esc(note)}</div>"
 
 
-def _timeline(report: RunReport, series: RunSeries, x_range: tuple[float, float], bands: list[Band]) -> str:
+def _timeline(
+    report: RunReport, series: RunSeries, x_range: tuple[float, float], bands: list[Band], marks: list[Mark]
+) -> str:
     w = series.window_s
     per_s = [
         _window_line(series, "ok ops/s", PALETTE[0], (win.ok / w for win in series.windows)),
@@ -144,22 +179,25 @@ def _timeline(report: RunReport, series: RunSeries, x_range: tuple[float, float]
             "Throughput",
             f"{note}; ok operations per second",
             per_s,
-            line_chart(per_s, x_range=x_range, bands=bands, unit="ops/s", label="throughput"),
+            line_chart(per_s, x_range=x_range, bands=bands, unit="ops/s", label="throughput", marks=marks),
             has_faults,
+            bool(marks),
         ),
         _chart(
             "Errors",
             f"{note}; failed and timed-out operations per second",
             errors,
-            line_chart(errors, x_range=x_range, bands=bands, unit="ops/s", label="errors"),
+            line_chart(errors, x_range=x_range, bands=bands, unit="ops/s", label="errors", marks=marks),
             has_faults,
+            bool(marks),
         ),
         _chart(
             "Latency",
             f"{note}; ok operations only, nearest-rank quantiles",
             latency,
-            line_chart(latency, x_range=x_range, bands=bands, unit="ms", label="latency"),
+            line_chart(latency, x_range=x_range, bands=bands, unit="ms", label="latency", marks=marks),
             has_faults,
+            bool(marks),
         ),
         "</section>",
     ]
@@ -282,7 +320,7 @@ def _faults(report: RunReport) -> str:
     return f"<section><h2>Faults</h2><table>{head}{rows}</table></section>"
 
 
-def _routes(report: RunReport, x_range: tuple[float, float], bands: list[Band]) -> str:
+def _routes(report: RunReport, x_range: tuple[float, float], bands: list[Band], marks: list[Mark]) -> str:
     if report.routes is None:
         return ""
     routers = sorted(report.routes)
@@ -299,7 +337,9 @@ def _routes(report: RunReport, x_range: tuple[float, float], bands: list[Band]) 
         )
         for i, router in enumerate(routers)
     ]
-    chart = line_chart(lines, x_range=x_range, bands=bands, unit="routes", label="route convergence")
+    chart = line_chart(
+        lines, x_range=x_range, bands=bands, unit="routes", label="route convergence", marks=marks
+    )
     rows = "".join(
         f"<tr><td>{esc(router)}</td><td class='num'>{len(samples)}</td>"
         f"<td class='num'>{min((len(r) for _, r in samples), default=0)}</td>"
@@ -318,6 +358,7 @@ def _routes(report: RunReport, x_range: tuple[float, float], bands: list[Band]) 
             lines,
             chart,
             bool(bands),
+            bool(marks),
         )
         + table
         + "</section>"
@@ -331,12 +372,12 @@ def _by_probe(probes: Sequence[ProbeResult]) -> dict[str, list[ProbeResult]]:
     return grouped
 
 
-def _probes(report: RunReport, x_range: tuple[float, float], bands: list[Band]) -> str:
+def _probes(report: RunReport, x_range: tuple[float, float], bands: list[Band], marks: list[Mark]) -> str:
     if not report.probes:
         return "<section><h2>Steady-state probes</h2><p class='note'>no probe results</p></section>"
     grouped = _by_probe(report.probes)
     lanes = [(name, [(p.t, p.ok) for p in results]) for name, results in grouped.items()]
-    chart = lane_chart(lanes, x_range=x_range, bands=bands, label="steady-state probes")
+    chart = lane_chart(lanes, x_range=x_range, bands=bands, label="steady-state probes", marks=marks)
 
     def cell(results: list[ProbeResult], phase: str) -> str:
         in_phase = [p for p in results if p.phase == phase]
@@ -375,16 +416,57 @@ def _probes(report: RunReport, x_range: tuple[float, float], bands: list[Band]) 
     return f"<section><h2>Steady-state probes</h2>{legend}{chart}{summary}{failed_html}</section>"
 
 
+def _alerts(report: RunReport, x_range: tuple[float, float], bands: list[Band]) -> str:
+    rows = alert_rows(report.alerts, report.faults)
+    if not rows:
+        heard = "no alert fired" if report.alerts else "no notification from Alertmanager"
+        return f"<section><h2>Alerts</h2><p class='note'>{heard}</p></section>"
+    lanes: dict[str, list[tuple[float, float | None, str]]] = {}
+    for r in rows:
+        until = "still firing at the end" if r.resolved_t is None else f"resolved at {fmt_t(r.resolved_t)}"
+        lanes.setdefault(r.title, []).append(
+            (r.fired_t, r.resolved_t, f"{r.title}: fired at {fmt_t(r.fired_t)}, {until}")
+        )
+    chart = span_chart(list(lanes.items()), x_range=x_range, bands=bands, label="alerts")
+    tables = []
+    for alert in dict.fromkeys(r.alert for r in rows):
+        body = "".join(_alert_row(r) for r in rows if r.alert == alert)
+        tables.append(
+            f"<h3>{esc(alert)}</h3><table><tr><th>labels</th><th class='num'>fired at</th>"
+            "<th class='num'>resolved at</th><th>fault</th><th class='num'>from injection</th>"
+            f"<th class='num'>from heal</th><th>summary</th></tr>{body}</table>"
+        )
+    note = (
+        "<p class='note'>each alert as Alertmanager notified the harness; delays from the fault "
+        "injected last before the firing, and from its heal</p>"
+    )
+    return f"<section><h2>Alerts</h2>{chart}{note}{''.join(tables)}</section>"
+
+
+def _alert_row(r: AlertRow) -> str:
+    fired = "active at start" if r.active_at_start else fmt_t(r.fired_t)
+    resolved = "still firing" if r.resolved_t is None else fmt_t(r.resolved_t)
+    return (
+        f"<tr><td>{esc(r.title.removeprefix(r.alert) or '-')}</td><td class='num'>{esc(fired)}</td>"
+        f"<td class='num'>{esc(resolved)}</td><td>{esc(r.fault or '-')}</td>"
+        f"<td class='num'>{esc(fmt_duration(r.from_fault_s))}</td>"
+        f"<td class='num'>{esc(fmt_duration(r.from_heal_s))}</td><td>{esc(r.summary)}</td></tr>"
+    )
+
+
 def _sections(report: RunReport, series: RunSeries) -> Iterator[str]:
     x_range = _x_range(report, series)
     bands = _bands(report)
+    marks = _marks(report)
     yield _banner(report)
     yield _meta(report, series)
     yield _verdicts(report)
-    yield _timeline(report, series, x_range, bands)
+    yield _timeline(report, series, x_range, bands, marks)
     yield _faults(report)
-    yield _routes(report, x_range, bands)
-    yield _probes(report, x_range, bands)
+    if report.alerts:
+        yield _alerts(report, x_range, bands)
+    yield _routes(report, x_range, bands, marks)
+    yield _probes(report, x_range, bands, marks)
 
 
 def render_html(report: RunReport, series: RunSeries) -> str:

@@ -21,6 +21,12 @@ one schema version, only added):
   (``heal_t`` and ``duration_s`` null for a fault never healed)
 - ``probes``: ``[{"t", "probe", "phase", "ok", "detail"}]``, ``phase`` one of before / during / after
 - ``routes``: null, or router -> ``[{"t", "count"}]`` (number of routes held at ``t``)
+- ``alerts``: every notification Alertmanager sent the harness, in order:
+  ``[{"t", "alert", "status" (firing | resolved), "labels", "fingerprint", "starts_at", "ends_at",
+  "summary", "active_at_start"}]`` (``active_at_start``: already active when listening began)
+- ``alert_table``: one row per firing: ``[{"alert", "labels", "summary", "fired_t", "resolved_t",
+  "fault", "detection_delay_s", "clear_delay_s", "active_at_start"}]``, delays from the fault
+  injected last before the firing and from its heal (null where there is none)
 
 JSON has no infinity or NaN: such floats are written as the strings ``"inf"``,
 ``"-inf"`` and ``"nan"``. Values JSON cannot hold (sets, objects) become lists
@@ -38,6 +44,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from xmux_sim.checkers.verdict import UNKNOWN
+from xmux_sim.report.alerts import alert_rows
 from xmux_sim.report.formatting import STATUS_WORDS, verdict_word
 from xmux_sim.report.model import RunReport
 from xmux_sim.report.series import RunSeries
@@ -151,6 +158,8 @@ def results_dict(report: RunReport, series: RunSeries) -> dict[str, Any]:
             router: [{"t": t, "count": len(routes)} for t, routes in samples]
             for router, samples in report.routes.items()
         },
+        "alerts": [a.to_dict() for a in report.alerts],
+        "alert_table": [r.to_dict() for r in alert_rows(report.alerts, report.faults)],
     }
     converted: dict[str, Any] = jsonable(data)
     return converted

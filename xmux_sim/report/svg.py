@@ -17,18 +17,24 @@ from typing import Final
 from xmux_sim.report.formatting import esc, fmt_number, fmt_t
 
 __all__ = [
+    "ALERT_FIRED",
+    "ALERT_RESOLVED",
     "FAULT_EDGE",
     "FAULT_FILL",
     "PALETTE",
     "Band",
     "Line",
+    "Mark",
     "lane_chart",
     "line_chart",
     "nice_ticks",
+    "span_chart",
     "time_ticks",
 ]
 
 FAULT_FILL: Final = "#fde2b3"
+ALERT_FIRED: Final = "#9a0f5a"  # not the failed-ops red: the marks sit over that line
+ALERT_RESOLVED: Final = "#1a7f37"
 FAULT_EDGE: Final = "#e59a2f"
 OK_MARK: Final = "#2da44e"
 FAIL_MARK: Final = "#cf222e"
@@ -58,6 +64,15 @@ class Band:
     tooltip: str
     start: float
     end: float | None  # None: to the right edge (a fault never healed)
+
+
+@dataclass(frozen=True)
+class Mark:
+    """An instant drawn across a chart (an alert fired or resolved), over the series."""
+
+    t: float
+    colour: str
+    tooltip: str
 
 
 @dataclass(frozen=True)
@@ -130,6 +145,20 @@ def _bands(frame: _Frame, bands: Sequence[Band]) -> Iterator[str]:
         yield "</g>"
 
 
+def _marks(frame: _Frame, marks: Sequence[Mark]) -> Iterator[str]:
+    for m in marks:
+        if not frame.x0 <= m.t <= frame.x1:
+            continue
+        x = frame.sx(m.t)
+        yield (
+            f"<g><title>{esc(m.tooltip)}</title>"
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{TOP}" y2="{TOP + frame.plot_h:.1f}" stroke="{m.colour}" '
+            'stroke-width="1.2" stroke-dasharray="4 3"/>'
+            f'<path d="M{x - 4:.1f},{TOP - 1} L{x + 4:.1f},{TOP - 1} L{x:.1f},{TOP + 6} Z" '
+            f'fill="{m.colour}"/></g>'
+        )
+
+
 def _x_axis(frame: _Frame) -> Iterator[str]:
     bottom = TOP + frame.plot_h
     for t in time_ticks(frame.x0, frame.x1):
@@ -176,8 +205,9 @@ def line_chart(
     y_format: Callable[[float], str] = fmt_number,
     height: int = 210,
     label: str = "chart",
+    marks: Sequence[Mark] = (),
 ) -> str:
-    """A chart of one or more series over run time, fault bands behind them."""
+    """A chart of one or more series over run time, fault bands behind them, marks over them."""
     values = [v for line in lines for _, v in line.points if v is not None]
     top = max(values, default=0.0)
     ticks = nice_ticks(0.0, top if top > 0 else 1.0)
@@ -196,6 +226,7 @@ def line_chart(
         )
     for line in lines:
         parts.extend(_polyline(frame, line))
+    parts.extend(_marks(frame, marks))
     if not values:
         parts.append(
             f'<text x="{LEFT + frame.plot_w / 2:.1f}" y="{TOP + frame.plot_h / 2:.1f}" '
@@ -214,13 +245,57 @@ def lane_chart(
     x_range: tuple[float, float],
     bands: Sequence[Band] = (),
     label: str = "lanes",
+    marks: Sequence[Mark] = (),
 ) -> str:
     """One lane per name with a green (ok) or red (failed) mark at each instant."""
-    height = TOP + BOTTOM + LANE_H * max(len(lanes), 1)
+    frame, parts = _lanes_open([name for name, _ in lanes], x_range, bands, label)
+    for row, (_, ticks) in enumerate(lanes):
+        mid = TOP + LANE_H * row + LANE_H / 2
+        # Failures last, so a red mark is never hidden under a green one.
+        for want in (True, False):
+            colour = OK_MARK if want else FAIL_MARK
+            for t, ok in ticks:
+                if ok is want:
+                    parts.append(
+                        f'<rect x="{frame.sx(t) - 1.5:.1f}" y="{mid - 6:.1f}" width="3" height="12" '
+                        f'fill="{colour}"/>'
+                    )
+    parts.extend(_marks(frame, marks))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def span_chart(
+    lanes: Sequence[tuple[str, Sequence[tuple[float, float | None, str]]]],
+    *,
+    x_range: tuple[float, float],
+    bands: Sequence[Band] = (),
+    label: str = "spans",
+) -> str:
+    """One lane per name with a bar for each (start, end, tooltip); end None: to the right edge."""
+    frame, parts = _lanes_open([name for name, _ in lanes], x_range, bands, label)
+    for row, (_, spans) in enumerate(lanes):
+        mid = TOP + LANE_H * row + LANE_H / 2
+        for start, end, tooltip in spans:
+            x0 = frame.sx(min(max(start, frame.x0), frame.x1))
+            x1 = frame.sx(frame.x1 if end is None else min(max(end, frame.x0), frame.x1))
+            parts.append(
+                f'<g><title>{esc(tooltip)}</title><rect x="{x0:.1f}" y="{mid - 6:.1f}" '
+                f'width="{max(x1 - x0, 3.0):.1f}" height="12" fill="{ALERT_FIRED}"/></g>'
+            )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _lanes_open(
+    names: Sequence[str], x_range: tuple[float, float], bands: Sequence[Band], label: str
+) -> tuple[_Frame, list[str]]:
+    """The frame, fault bands, x axis and named, ruled lanes every lane chart starts with."""
+    height = TOP + BOTTOM + LANE_H * max(len(names), 1)
     frame = _Frame(x_range[0], x_range[1], 0.0, 1.0, height)
     parts = [_svg_open(height, label), *_bands(frame, bands), *_x_axis(frame)]
     room = int((LEFT - 10) / _CHAR_PX)
-    for row, (name, marks) in enumerate(lanes):
+    for row, name in enumerate(names):
         mid = TOP + LANE_H * row + LANE_H / 2
         shown = name if len(name) <= room else name[: room - 1] + "…"
         parts.append(
@@ -228,14 +303,4 @@ def lane_chart(
             f"{esc(shown)}</text>"
         )
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{mid:.1f}" y2="{mid:.1f}" class="grid"/>')
-        # Failures last, so a red mark is never hidden under a green one.
-        for want in (True, False):
-            colour = OK_MARK if want else FAIL_MARK
-            for t, ok in marks:
-                if ok is want:
-                    parts.append(
-                        f'<rect x="{frame.sx(t) - 1.5:.1f}" y="{mid - 6:.1f}" width="3" height="12" '
-                        f'fill="{colour}"/>'
-                    )
-    parts.append("</svg>")
-    return "".join(parts)
+    return frame, parts

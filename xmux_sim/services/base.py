@@ -8,7 +8,7 @@ service serves. Nothing here imports Docker.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 from typing import Any, ClassVar
@@ -19,6 +19,11 @@ from xmux_sim.topology.model import Node, Service, Stack
 
 class ProbeFailed(Exception):
     """The service does not (yet) answer as a healthy one would."""
+
+
+ToolRun = Callable[[str, Sequence[str], Mapping[str, bytes]], tuple[int, str]]
+"""Runs a command in one of the catalogue's images (by name) with files (path -> content) in
+place, and returns its exit code and output: how a check runs the service's own program."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,9 @@ class ServiceRuntime:
 
     def credentials(self, service: Service) -> dict[str, str]:
         return {}
+
+    def preflight(self, service: Service, stack: Stack, tool: ToolRun) -> None:
+        """Checks only the service's own program can make, before anything starts (StackFileError)."""
 
     def image_name(self, service: Service) -> str:
         """The image folder this service runs (per flavour where the kind has several)."""

@@ -7,12 +7,12 @@ import http.client
 from xmux_sim.services.base import ProbeFailed
 
 
-def http_get(host: str, port: int, path: str, timeout: float = 2.0) -> tuple[int, str]:
+def http_get(host: str, port: int, path: str, timeout: float = 2.0, limit: int = 65536) -> tuple[int, str]:
     conn = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
         conn.request("GET", path)
         resp = conn.getresponse()
-        return resp.status, resp.read(65536).decode(errors="replace")
+        return resp.status, resp.read(limit).decode(errors="replace")
     except (OSError, http.client.HTTPException) as exc:
         raise ProbeFailed(f"GET http://{host}:{port}{path}: {exc.__class__.__name__}: {exc}") from None
     finally:

@@ -27,6 +27,11 @@ from xmux_sim.topology.kinds import KINDS, XMUS
 from xmux_sim.topology.model import Service
 
 HEALTH_BODY = "xmux-sim nginx ok"
+# One line per request to the exporter in the pod (images/nginx/nginx-exporter.py), which
+# turns them into request counts by status and a latency histogram for the alert rules.
+# $sent_trailer_grpc_status: the gRPC status of a gRPC call ("-" for plain HTTP).
+METRICS_SINK = "syslog:server=127.0.0.1:5514,nohostname,tag=xmux"
+METRICS_LOG = "log_format xmux_metrics '$status $request_time $sent_trailer_grpc_status';"
 TLS_CERT = "/etc/nginx/tls/server.crt"
 TLS_KEY = "/etc/nginx/tls/server.key"
 
@@ -113,14 +118,16 @@ def render(plan: StackPlan, cfg: Mapping[str, Any]) -> str:
     grpc_send_timeout {cfg["read_timeout"]};
     grpc_next_upstream error timeout http_502 http_503 http_504;
     grpc_next_upstream_tries {cfg["next_upstream_tries"]};
-    grpc_next_upstream_timeout {cfg["next_upstream_timeout"]};"""
+    grpc_next_upstream_timeout {cfg["next_upstream_timeout"]};
+    access_log {METRICS_SINK} xmux_metrics;"""
     ports = KINDS["nginx"].ports
     return f"""
+{METRICS_LOG}
 {"".join(blocks.values())}
 server {{
     listen {ports["http"]} default_server;
     {retries.strip()}
-    location = /healthz {{ default_type text/plain; return 200 "{HEALTH_BODY}\\n"; }}
+    location = /healthz {{ access_log off; default_type text/plain; return 200 "{HEALTH_BODY}\\n"; }}
 {rest}
     location / {{ default_type text/plain; return 200 "xmux-sim stack {plan.stack.name}\\n"; }}
 }}
@@ -131,19 +138,20 @@ server {{
     ssl_protocols TLSv1.2 TLSv1.3;
     ssl_session_cache shared:tls:1m;
     {retries.strip()}
-    location = /healthz {{ default_type text/plain; return 200 "{HEALTH_BODY}\\n"; }}
+    location = /healthz {{ access_log off; default_type text/plain; return 200 "{HEALTH_BODY}\\n"; }}
 {grpc}
 {rest}
 }}
 server {{
     listen {ports["h2c"]} http2;
     {retries.strip()}
-    location = /healthz {{ default_type text/plain; return 200 "{HEALTH_BODY}\\n"; }}
+    location = /healthz {{ access_log off; default_type text/plain; return 200 "{HEALTH_BODY}\\n"; }}
 {grpc}
 }}
 # Read by the Prometheus exporter in the same pod only.
 server {{
     listen 127.0.0.1:8081;
+    access_log off;
     location = /stub_status {{ stub_status; }}
 }}
 """

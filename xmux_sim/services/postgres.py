@@ -23,6 +23,10 @@ from xmux_sim.topology.model import Service
 CONFIG_FILE = "/etc/xmux/postgres-replication.conf"
 SYNC_LAG_BYTES = 1 << 20
 """A standby this close to the primary's WAL counts as caught up (a busy primary never stands still)."""
+WAL_STATUS_INTERVAL_S = 1
+"""How often a standby reports to its primary (wal_receiver_status_interval)."""
+WAL_TIMEOUT_S = 5
+"""How long a primary and a standby wait on a silent peer before dropping it (wal_*_timeout)."""
 
 
 class PostgresRuntime(ServiceRuntime):
@@ -117,11 +121,11 @@ def replication_config(pod: PodPlan, credentials: Mapping[str, str], plan: Stack
         "wal_keep_size": "512MB",
         "hot_standby": "on",
         "hot_standby_feedback": "on",
-        "wal_receiver_status_interval": "1s",
+        "wal_receiver_status_interval": f"{WAL_STATUS_INTERVAL_S}s",
         # Notice a vanished peer within seconds, not PostgreSQL's default minute: a standby
         # must drop its dead primary's connection before a rebuilt primary clones it.
-        "wal_receiver_timeout": "5s",
-        "wal_sender_timeout": "5s",
+        "wal_receiver_timeout": f"{WAL_TIMEOUT_S}s",
+        "wal_sender_timeout": f"{WAL_TIMEOUT_S}s",
         "synchronous_standby_names": sync_standby_names(service),
         "synchronous_commit": str(service.config["synchronous_commit"]),
         "fsync": "on" if service.config["fsync"] else "off",

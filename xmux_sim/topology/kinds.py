@@ -196,6 +196,16 @@ KINDS: Mapping[str, KindInfo] = {
         runtime="xmux_sim.services.prometheus:PrometheusRuntime",
         metrics=("http", "/metrics"),
     ),
+    "alertmanager": KindInfo(
+        name="alertmanager",
+        image="alertmanager",
+        # Prometheus sends it the alerts of the stack's rules; it notifies the harness (a
+        # webhook into the run). Its timers are the stack file's `alerts.notify`.
+        ports={"http": 9093},
+        published=("http",),
+        runtime="xmux_sim.services.alertmanager:AlertmanagerRuntime",
+        metrics=("http", "/metrics"),
+    ),
     "nginx": KindInfo(
         name="nginx",
         image="nginx",

@@ -12,6 +12,8 @@ from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 from typing import Any
 
+from xmux_sim.topology.alerts import AlertSettings
+
 POD_OFFSET = 10
 """Pods of a node take its CIDR's addresses from .10 on (.1 is the host's bridge, .2 the router)."""
 ROUTER_OFFSET = 10
@@ -112,6 +114,8 @@ class Stack:
     services: Mapping[str, Service]
     network: NetworkSettings = field(default_factory=NetworkSettings)
     source: Path | None = None
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    """The rules Prometheus evaluates and Alertmanager's timers (used when the stack has them)."""
 
     @property
     def routed(self) -> bool:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from xmux_sim.params import NAME, Param, ParamError, ParamType, int_at_least, quoted, shown
 from xmux_sim.topology import overrides
+from xmux_sim.topology.alerts import read_alert_settings
 from xmux_sim.topology.kinds import KINDS
 from xmux_sim.topology.model import ROUTER_OFFSET, BgpSettings, NetworkSettings, Node, Service, Stack
 from xmux_sim.topology.yamldoc import KeyPath, Reader, YamlDoc
@@ -69,14 +70,16 @@ def parse_stack(text: str, source: str = "<stack>") -> Stack:
 
 def build_stack(doc: YamlDoc, source: Path | None) -> Stack:
     r = Reader(doc)
-    r.mapping((), allowed=("name", "network", "nodes", "services"), required=("name", "services"))
+    r.mapping((), allowed=("name", "network", "nodes", "services", "alerts"), required=("name", "services"))
     name = _name(r, ("name",))
     network = _network(r)
     nodes = _nodes(r, network)
-    # Paths in the file (build contexts, files) are relative to its folder.
+    # Paths in the file (build contexts, files, rule files) are relative to its folder.
     folder = source.resolve().parent if source is not None else Path.cwd()
     services = _services(r, nodes, folder)
-    return Stack(name=name, nodes=nodes, services=services, network=network, source=source)
+    alerts = read_alert_settings(r, folder)
+    _check_alerting(r, services)
+    return Stack(name=name, nodes=nodes, services=services, network=network, source=source, alerts=alerts)
 
 
 def _name(r: Reader, path: KeyPath) -> str:
@@ -323,6 +326,24 @@ def _publish(
     for port_name in given:
         result[port_name] = r.integer((*path, port_name), minimum=0, maximum=65535)
     return result
+
+
+def _check_alerting(r: Reader, services: dict[str, Service]) -> None:
+    """Alert settings and Alertmanager are for a Prometheus to use: without one they would do nothing."""
+    managers = [s for s in services.values() if s.kind == "alertmanager"]
+    if len(managers) > 1:
+        raise r.doc.error(
+            ("services", managers[1].name), "one alertmanager per stack: each would notify every alert again"
+        )
+    if any(s.kind == "prometheus" for s in services.values()):
+        return
+    if r.has(("alerts",)):
+        raise r.doc.error(("alerts",), "the stack has no prometheus service to evaluate alert rules")
+    for svc in services.values():
+        if svc.kind == "alertmanager":
+            raise r.doc.error(
+                ("services", svc.name, "kind"), "alertmanager needs a prometheus service that sends it alerts"
+            )
 
 
 def _check_host_ports(r: Reader, services: dict[str, Service]) -> None:

@@ -72,6 +72,26 @@ def _failure(servicer: Any, method: str, exc: BaseException) -> Failure | None:
     return None
 
 
+# The gRPC codes an HTTP gateway answers with a 5xx: the server's fault, not the caller's.
+_SERVER_CODES = frozenset(
+    {
+        grpc.StatusCode.UNKNOWN,
+        grpc.StatusCode.INTERNAL,
+        grpc.StatusCode.UNAVAILABLE,
+        grpc.StatusCode.DATA_LOSS,
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+        grpc.StatusCode.UNIMPLEMENTED,
+    }
+)
+
+
+def _observe_failure(method: str, error: Failure, started: float) -> None:
+    server = error.code >= 500 if isinstance(error, XmusError) else error.grpc_code in _SERVER_CODES
+    metrics.observe(
+        method, error.reason or error.grpc_code.name, time.monotonic() - started, server_error=server
+    )
+
+
 async def _abort(context: grpc.aio.ServicerContext[Any, Any], error: Failure) -> None:
     if isinstance(error, XmusError):
         await context.abort(
@@ -97,7 +117,7 @@ def rpc(fn: Handler[Req, Resp]) -> Handler[Req, Resp]:
         else:
             metrics.observe(method, "OK", time.monotonic() - started)
             return result
-        metrics.observe(method, error.reason or error.grpc_code.name, time.monotonic() - started)
+        _observe_failure(method, error, started)
         await _abort(context, error)
         raise AssertionError("unreachable: abort raises")
 
@@ -124,7 +144,7 @@ def rpc_stream(fn: StreamHandler[Req, Resp]) -> StreamHandler[Req, Resp]:
         else:
             metrics.observe(method, "OK", time.monotonic() - started)
             return
-        metrics.observe(method, error.reason or error.grpc_code.name, time.monotonic() - started)
+        _observe_failure(method, error, started)
         await _abort(context, error)
 
     return wrapper

@@ -18,8 +18,8 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterable, Sequence
-from pathlib import Path
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path, PurePosixPath
 
 import docker
 import docker.errors
@@ -27,6 +27,7 @@ import docker.errors
 from xmux_sim.errors import BuildFailed, ImageMissing
 from xmux_sim.images.catalogue import GoProgram, ImageSpec, ImageState, build_order, catalogue, tree_digest
 from xmux_sim.providers.base import Progress
+from xmux_sim.providers.docker.archive import tar_of
 
 UPSTREAM_BASE = "debian:bookworm-slim"
 MIN_GO = (1, 24)
@@ -346,6 +347,29 @@ class ImageBuilder:
             )
         versions.save()
         return rows
+
+    def run_tool(self, name: str, argv: Sequence[str], files: Mapping[str, bytes]) -> tuple[int, str]:
+        """Run ``argv`` in image ``name`` with ``files`` (absolute path -> content) in place, offline.
+
+        For checks before a stack starts (``promtool check rules``): the image's own program
+        judges, at the version the stack will run.
+        """
+        tag = self.require([name])[name]
+        container = self.client.containers.create(
+            tag, command=list(argv[1:]), entrypoint=[argv[0]], network_mode="none"
+        )
+        try:
+            by_folder: dict[str, dict[str, bytes]] = {}
+            for path, content in files.items():
+                p = PurePosixPath(path)
+                by_folder.setdefault(str(p.parent), {})[p.name] = content
+            for folder, contents in by_folder.items():
+                container.put_archive(folder, tar_of(contents))
+            container.start()
+            code = container.wait(timeout=120).get("StatusCode", 1)
+            return int(code), container.logs(stdout=True, stderr=True).decode(errors="replace")
+        finally:
+            container.remove(force=True, v=True)
 
     def _read_version(self, tag: str, spec: ImageSpec) -> str:
         # Run detached and remove with v=True: images that declare a VOLUME would otherwise

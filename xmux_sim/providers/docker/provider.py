@@ -187,6 +187,8 @@ class DockerProvider:
         plan = StackPlan.of(stack)
         images = self._images_for(stack)  # before creating anything: a missing image is the user's to build
         for svc in stack.services.values():
+            runtime_for(svc.kind).preflight(svc, stack, self.images.run_tool)
+        for svc in stack.services.values():
             for port_name, port in svc.publish.items():
                 if port:
                     check_free(port, f"{svc.name}.publish.{port_name}")

@@ -7,8 +7,6 @@ start cannot do.
 
 from __future__ import annotations
 
-import io
-import tarfile
 import time
 
 import docker
@@ -19,19 +17,8 @@ from xmux_sim.fabric.addressing import underlay_ip
 from xmux_sim.fabric.bird import bird_config
 from xmux_sim.fabric.routes import parse_bird_protocols, parse_kernel_routes
 from xmux_sim.providers.docker import labels
+from xmux_sim.providers.docker.archive import tar_of
 from xmux_sim.topology.model import Node, Stack
-
-
-def tar_of(files: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        for name, content in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(content)
-            info.mode = 0o644
-            info.mtime = int(time.time())
-            tar.addfile(info, io.BytesIO(content))
-    return buf.getvalue()
 
 
 def start_router(

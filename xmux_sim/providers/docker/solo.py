@@ -19,10 +19,10 @@ from docker.models.containers import Container
 
 from xmux_sim.errors import StartupFailed
 from xmux_sim.providers.docker import labels, lazy
+from xmux_sim.providers.docker.archive import tar_of
 from xmux_sim.providers.docker.ports import free_port
 from xmux_sim.providers.docker.provider import DockerProvider, new_run_id
 from xmux_sim.providers.docker.reaper import ReaperHandle
-from xmux_sim.providers.docker.routers import tar_of
 
 STACK = "solo"
 
