@@ -19,8 +19,8 @@ def test_full_mesh_established_and_routes_learned(xmux_stack: Run) -> None:
 
 def test_cross_node_traffic_goes_through_both_routers(xmux_stack: Run) -> None:
     run = as_docker(xmux_stack)
-    postgres = xmux_stack.endpoint("postgres")  # node-1
-    prometheus = xmux_stack.endpoint("prometheus")  # node-2
+    postgres = xmux_stack.endpoint("postgres")
+    prometheus = xmux_stack.endpoint("prometheus")
     stack = xmux_stack.stack
     assert stack is not None
     src_node = stack.node(run.app("prometheus").labels["xmux-sim.node"])
@@ -31,7 +31,9 @@ def test_cross_node_traffic_goes_through_both_routers(xmux_stack: Run) -> None:
 
     # Count the packets each router forwards to the far pod's exporter while we fetch from it.
     rule = ["FORWARD", "-d", dst_ip, "-p", "tcp", "--dport", "9187", "-j", "ACCEPT"]
-    routers = [run.router("node-1"), run.router("node-2")]
+    # The two nodes' routers wherever the stack file places the pods (not fixed node names).
+    dst_node = run.app("postgres").labels["xmux-sim.node"]
+    routers = [run.router(src_node.name), run.router(dst_node)]
     for r in routers:
         assert r.exec_run(["iptables", "-I", *rule]).exit_code == 0
     try:
