@@ -284,6 +284,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_fault(args: argparse.Namespace) -> int:
     from xmux_sim.faults.kind import FAULT_KINDS
     from xmux_sim.faults.spec import FaultSpec, FaultSpecError
+    from xmux_sim.services.roles import aim
 
     info = FAULT_KINDS.get(args.kind)
     if info is None:
@@ -296,14 +297,17 @@ def cmd_fault(args: argparse.Namespace) -> int:
     provider = _provider()
     run = provider.attach(args.run)
     with term.working(f"injecting {spec.describe()}"):
-        fault = run.faults().inject(spec)
+        # A role is resolved now; a follower is the choice of seed 0, the same each time.
+        aimed = aim(spec, run, seed=0) if spec.roles else None
+        fault = run.faults().make(aimed.spec if aimed else spec)
+        fault.aimed = aimed.aimed if aimed else {}
+        fault.inject()
+    said = fault.spec.describe(fault.aimed)
     if args.json:
-        described = {"id": fault.id, "run": run.run_id, "kind": spec.kind, "description": spec.describe()}
+        described = {"id": fault.id, "run": run.run_id, "kind": spec.kind, "description": said}
         out.print(json.dumps(described), soft_wrap=True, markup=False)
     else:
-        console.print(
-            plain(f"injected {spec.describe()} into run {run.run_id}; heal with `xmux-sim heal {fault.id}`")
-        )
+        console.print(plain(f"injected {said} into run {run.run_id}; heal with `xmux-sim heal {fault.id}`"))
         out.print(fault.id)
     return 0
 

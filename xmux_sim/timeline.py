@@ -74,6 +74,10 @@ class FaultEvent:
     heal_t: float | None = None
     inject_wall: datetime | None = None
     heal_wall: datetime | None = None
+    aimed: Mapping[str, str] = field(default_factory=dict)
+    """Pod -> the role target that picked it at injection (``nats-2`` -> ``leader-of(nats, stream=S)``)."""
+    spread_ms: float | None = None
+    """A fault on several targets at once: how far apart its cuts landed (last - first)."""
 
     @property
     def kind(self) -> str:
@@ -81,7 +85,8 @@ class FaultEvent:
 
     @property
     def description(self) -> str:
-        return self.spec.describe()
+        spread = f" (together within {self.spread_ms:.1f} ms)" if self.spread_ms is not None else ""
+        return self.spec.describe(self.aimed) + spread
 
     @property
     def duration_s(self) -> float | None:
@@ -195,9 +200,18 @@ class Timeline:
         with self._lock:
             self._alerts.append(event)
 
-    def injected(self, fault_id: str, spec: FaultSpec, t: float | None = None) -> FaultEvent:
+    def injected(
+        self,
+        fault_id: str,
+        spec: FaultSpec,
+        t: float | None = None,
+        aimed: Mapping[str, str] | None = None,
+        spread_ms: float | None = None,
+    ) -> FaultEvent:
         t = self.clock.now() if t is None else t
-        event = FaultEvent(fault_id, spec, t, inject_wall=self.clock.wall(t))
+        event = FaultEvent(
+            fault_id, spec, t, inject_wall=self.clock.wall(t), aimed=dict(aimed or {}), spread_ms=spread_ms
+        )
         with self._lock:
             self._events.append(event)
         return event

@@ -14,7 +14,10 @@ import pytest
 
 from xmux_sim.providers.base import Run
 from xmux_sim.providers.docker.engine import connect
-from xmux_sim.providers.docker.provider import DockerRun
+from xmux_sim.providers.docker.provider import DockerProvider, DockerRun
+from xmux_sim.topology.stackfile import load_stack
+
+REPLICATED = Path(__file__).resolve().parents[2] / "xmux_sim" / "stacks" / "replicated.yaml"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -22,6 +25,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.stack)
+
+
+@pytest.fixture(scope="module")
+def rstack() -> Iterator[DockerRun]:
+    """The replicated stack as shipped (198.18.220-222), for one test module; down afterwards."""
+    run = DockerProvider().up(load_stack(REPLICATED))
+    try:
+        yield run
+    finally:
+        run.down()
 
 
 @pytest.fixture(scope="session")

@@ -12,31 +12,16 @@ import asyncio
 import io
 import json
 import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 
 import nats
 import psycopg
-import pytest
 from minio import Minio
 
 from xmux_sim.faults.spec import FaultSpec
-from xmux_sim.providers.docker.provider import DockerProvider, DockerRun
+from xmux_sim.providers.docker.provider import DockerRun
 from xmux_sim.services.base import Endpoint, ProbeFailed
 from xmux_sim.services.postgres import PostgresRuntime
 from xmux_sim.services.replicas import wait_in_sync, wait_until
-from xmux_sim.topology.stackfile import load_stack
-
-REPLICATED = Path(__file__).resolve().parents[2] / "xmux_sim" / "stacks" / "replicated.yaml"
-
-
-@pytest.fixture(scope="module")
-def rstack() -> Iterator[DockerRun]:
-    run = DockerProvider().up(load_stack(REPLICATED))
-    try:
-        yield run
-    finally:
-        run.down()
 
 
 def wipe(run: DockerRun, pod: str) -> None:

@@ -114,6 +114,8 @@ def test_results_json_holds_verdicts_figures_and_run_facts(tmp_path: Path) -> No
             "id": "kill-pg",
             "kind": "kill",
             "description": "kill pod=postgres-0",
+            "aimed": {},
+            "spread_ms": None,
             "inject_t": 5.0,
             "heal_t": 8.0,
             "duration_s": 3.0,

@@ -5,7 +5,8 @@ Shared by the experiment runner and `xmux-sim load --during`. ``at`` counts from
 stops the schedule and is reported in ``error``; a heal that fails at its time is
 retried by `stop`, which heals whatever is still in, newest first (faults nest: a
 partition injected while a node was frozen goes before the node thaws), and then
-anything left in the run's ledger.
+anything left in the run's ledger. A fault aimed at a role (``leader-of(...)``) is
+resolved by ``aim`` just before it goes in, and the pod it hit is recorded with it.
 """
 
 from __future__ import annotations
@@ -16,11 +17,15 @@ from dataclasses import dataclass, field
 
 from xmux_sim.errors import XmuxSimError
 from xmux_sim.faults.base import Fault, FaultError
-from xmux_sim.providers.base import HasFaults
+from xmux_sim.faults.spec import FaultSpec
+from xmux_sim.providers.base import HasFaults, RunFaults
 from xmux_sim.scenario.model import TimedFault
+from xmux_sim.services.roles import Aimed
 from xmux_sim.timeline import Timeline
 
 Say = Callable[[str], None]
+Aim = Callable[[FaultSpec], Aimed]
+"""Resolves a spec's role targets against the live run (see `xmux_sim.services.roles.aim`)."""
 
 
 @dataclass
@@ -32,6 +37,8 @@ class FaultPlayer:
     """Faults without a duration are healed here (the workload's length)."""
     origin: float = 0.0
     say: Say = lambda _line: None
+    aim: Aim | None = None
+    """None: a spec with a role target cannot go in (the caller has no endpoints to ask)."""
     error: str | None = None
     """Why a fault could not be injected (the run could not be carried out)."""
     heal_problems: list[str] = field(default_factory=list)
@@ -75,7 +82,7 @@ class FaultPlayer:
                 return
             if what == "inject":
                 try:
-                    fault: Fault = faults.inject(tf.spec)
+                    fault: Fault = self._inject(faults, tf.spec)
                 except (FaultError, XmuxSimError) as exc:
                     self.error = f"fault {tf.describe()} could not be injected: {exc}"
                     self.say(self.error)
@@ -83,12 +90,22 @@ class FaultPlayer:
                 by_index[i] = fault
                 with self._lock:
                     self._injected.append(fault)
-                    self.active[fault.id] = tf.spec.describe()
-                self.say(f"[{self._elapsed():6.1f}s] injected {tf.spec.describe()}")
+                    self.active[fault.id] = fault.spec.describe(fault.aimed)
+                self.say(f"[{self._elapsed():6.1f}s] injected {fault.spec.describe(fault.aimed)}")
             elif i in by_index:
                 fault = by_index.pop(i)
                 if self._heal(fault):
                     self.say(f"[{self._elapsed():6.1f}s] healed {tf.spec.describe()}")
+
+    def _inject(self, faults: RunFaults, spec: FaultSpec) -> Fault:
+        if not spec.roles:
+            return faults.inject(spec)
+        if self.aim is None:
+            raise FaultError(f"{spec.describe()}: role targets need a run whose services can be asked")
+        aimed = self.aim(spec)
+        fault = faults.make(aimed.spec)
+        fault.aimed = aimed.aimed
+        return fault.inject()
 
     def _heal(self, fault: Fault) -> bool:
         try:

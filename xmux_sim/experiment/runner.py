@@ -42,6 +42,7 @@ from xmux_sim.scenario.kinds import CLIENT_KINDS
 from xmux_sim.scenario.loader import resolve_stack
 from xmux_sim.scenario.model import Invariant, Probe, Scenario, TimedFault
 from xmux_sim.scenario.schedule import choose_seed, expand
+from xmux_sim.services.roles import aim
 from xmux_sim.session import run_session
 from xmux_sim.timeline import Phase, ProbeResult, RouteSample, RunClock, Timeline
 from xmux_sim.topology.model import Stack
@@ -204,7 +205,13 @@ class ScenarioRunner:
             prober.start()
             horizon = scenario.workload.duration
             state.player = FaultPlayer(
-                run, schedule, state.timeline, horizon, origin=state.workload_t0, say=self.say
+                run,
+                schedule,
+                state.timeline,
+                horizon,
+                origin=state.workload_t0,
+                say=self.say,
+                aim=lambda spec: aim(spec, run, state.seed),
             ).start()
             live.active = state.player.active
             view = status(live.line) if status is not None else nullcontext()

@@ -57,6 +57,10 @@ class Fault(ABC):
         self.id = fault_id or new_fault_id()
         self.timeline = timeline
         self.state: State | None = None
+        self.aimed: dict[str, str] = {}
+        """Pod -> the role target that picked it (set by whoever resolved the roles), for the timeline."""
+        self.spread_ms: float | None = None
+        """Set by ``_apply`` of a fault on several targets: how far apart their cuts landed."""
 
     @property
     def active(self) -> bool:
@@ -78,7 +82,7 @@ class Fault(ABC):
             self.heal()
             raise
         if self.timeline is not None:
-            self.timeline.injected(self.id, self.spec, started)
+            self.timeline.injected(self.id, self.spec, started, self.aimed, self.spread_ms)
         return self
 
     def heal(self) -> None:
@@ -92,7 +96,7 @@ class Fault(ABC):
             self.timeline.healed(self.id, started)
 
     def describe(self) -> str:
-        return f"{self.spec.describe()} [{self.id}]"
+        return f"{self.spec.describe(self.aimed)} [{self.id}]"
 
     def __enter__(self) -> Self:
         # `with faults.inject(spec):` enters a fault that is already in.

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xmux_sim.faults.kind import FAULT_KINDS, FaultKind, FaultSpecError
+from xmux_sim.faults.role import check_role, is_role, parse_role
 from xmux_sim.params import POD_NAME
 from xmux_sim.topology.model import Stack
 
@@ -68,7 +69,8 @@ class FaultSpec:
         if info is None:
             raise FaultSpecError("kind", FAULT_KINDS.unknown(kind))
         for i, arg in enumerate(args):
-            if "=" in arg:
+            # A bare role keeps its own '=' (`leader-of(nats, stream=S)`): it is no KEY=VALUE.
+            if "=" in arg and not is_role(arg.partition("=")[0]):
                 key, _, value = arg.partition("=")
                 key = key.strip()
             elif i == 0 and info.params:
@@ -106,7 +108,10 @@ class FaultSpec:
                 if not stack.routed:
                     raise FaultSpecError(key, f"{self.kind} needs a stack with two or more nodes (routers)")
             elif target == "pod":
-                _check_pod(key, str(value), stack)
+                _check_pod_or_role(key, str(value), stack)
+            elif target == "pods":
+                for name in value:
+                    _check_pod_or_role(key, name, stack)
             elif target == "service" and value not in stack.services:
                 raise FaultSpecError(key, f"no service {value!r}; services: {', '.join(stack.services)}")
             elif target == "node or pod":
@@ -116,8 +121,21 @@ class FaultSpec:
                     else:
                         _check_pod(key, name, stack, also="node")
 
-    def describe(self) -> str:
-        args = " ".join(f"{k}={_show(v)}" for k, v in self.params.items())
+    @property
+    def roles(self) -> list[str]:
+        """The role targets of this spec (``leader-of(nats, stream=S)``), resolved at injection."""
+        info = self.info
+        found: list[str] = []
+        for key, value in self.params.items():
+            param = info.param(key)
+            if param is not None and param.type.target in ("pod", "pods"):
+                found += [v for v in (value if isinstance(value, tuple) else (value,)) if is_role(v)]
+        return found
+
+    def describe(self, aimed: Mapping[str, str] | None = None) -> str:
+        """``kind key=value ...``; ``aimed`` (pod -> the role that chose it) shows ``role -> pod``."""
+        shown = aimed or {}
+        args = " ".join(f"{k}={_show(v, shown)}" for k, v in self.params.items())
         return f"{self.kind} {args}".strip()
 
     def to_json(self) -> str:
@@ -130,12 +148,25 @@ class FaultSpec:
         return cls(data["kind"], params)
 
 
-def _show(value: object) -> str:
+def _show(value: object, aimed: Mapping[str, str]) -> str:
     if isinstance(value, tuple):
-        return ",".join(value)
+        return ",".join(_aimed(v, aimed) for v in value)
+    if isinstance(value, str):
+        return _aimed(value, aimed)
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
+
+
+def _aimed(name: str, aimed: Mapping[str, str]) -> str:
+    return f"{aimed[name]} -> {name}" if name in aimed else name
+
+
+def _check_pod_or_role(key: str, name: str, stack: Stack) -> None:
+    if is_role(name):
+        check_role(key, parse_role(name), stack)
+    else:
+        _check_pod(key, name, stack)
 
 
 def _check_node(key: str, name: str, nodes: set[str], stack: Stack) -> None:

@@ -31,6 +31,7 @@ from xmux_sim.providers.base import Run
 from xmux_sim.report import report_folder
 from xmux_sim.scenario.loader import load_scenario, resolve_stack
 from xmux_sim.scenario.model import TimedFault
+from xmux_sim.services.roles import aim
 from xmux_sim.session import run_session
 from xmux_sim.timeline import RunClock, Timeline
 from xmux_sim.topology import Stack, load_stack
@@ -168,7 +169,14 @@ def _drive(
     locust.wait_for_start()
     clock = RunClock()
     timeline = Timeline(clock)
-    player = FaultPlayer(run, schedule, timeline, horizon=profile.total_duration, say=say)
+    player = FaultPlayer(
+        run,
+        schedule,
+        timeline,
+        horizon=profile.total_duration,
+        say=say,
+        aim=lambda spec: aim(spec, run, seed),
+    )
     if schedule:
         player.start()
 

@@ -132,6 +132,11 @@ class ServiceRuntime:
         """(replicas in sync, a line saying which), asked of ``ep``; for the ``replication`` probe."""
         raise ProbeFailed(f"{self.kind}: no replication state to report")
 
+    def leader(self, endpoints: Sequence[Endpoint], params: Mapping[str, str]) -> str:
+        """The pod that leads now, as the service itself says (for role targets); ProbeFailed when
+        it cannot tell. ``params``: what the kind's ``Leadership`` asks for (NATS: the stream)."""
+        raise ProbeFailed(f"{self.kind}: no leader to tell")
+
     def after_ready(self, ep: Endpoint, service: Service) -> None:
         """One-off set-up once the first replica serves (buckets, databases)."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import nats
@@ -65,13 +65,7 @@ class NatsRuntime(ServiceRuntime):
         return asyncio.run(self._stream_replicas(ep, stream))
 
     async def _stream_replicas(self, ep: Endpoint, stream: str) -> tuple[int, str]:
-        nc = await _connect(ep)
-        try:
-            info = await nc.jetstream().stream_info(stream)
-        except (TimeoutError, nats.errors.Error, nats.js.errors.Error) as exc:
-            raise ProbeFailed(f"nats: stream {stream}: {exc!r}") from None
-        finally:
-            await nc.close()
+        info = await _stream_info(ep, stream)
         cluster = info.cluster
         if cluster is None:  # a server outside a cluster: the stream has its one copy
             return 1, f"{stream}: not clustered, {info.state.messages} messages"
@@ -84,6 +78,26 @@ class NatsRuntime(ServiceRuntime):
         )
         leader = cluster.leader or "none"
         return in_sync, f"{stream}: leader {leader} [{detail}], last seq {info.state.last_seq}"
+
+    def leader(self, endpoints: Sequence[Endpoint], params: Mapping[str, str]) -> str:
+        """The server leading the stream's Raft group (servers are named after their pods)."""
+        stream = params["stream"]
+        problems = []
+        # Any server answers for the whole cluster; the first may be the one a fault took down.
+        for ep in endpoints:
+            try:
+                return asyncio.run(self._stream_leader(ep, stream))
+            except ProbeFailed as exc:
+                problems.append(str(exc))
+        raise ProbeFailed(f"nats: no server could name the leader of {stream}: {'; '.join(problems)}")
+
+    async def _stream_leader(self, ep: Endpoint, stream: str) -> str:
+        info = await _stream_info(ep, stream)
+        if info.cluster is None:  # one server outside a cluster holds (and leads) every stream
+            return f"{ep.service}-{ep.replica}"
+        if not info.cluster.leader:
+            raise ProbeFailed(f"nats-{ep.replica}: stream {stream} has no leader now (an election?)")
+        return str(info.cluster.leader)
 
     def describe(self, ep: Endpoint, service: Service) -> dict[str, Any]:
         return {
@@ -123,6 +137,17 @@ def server_config(pod: PodPlan, credentials: Mapping[str, str], plan: StackPlan)
             "routes": [f"nats://{user}:{password}@{p.ip}:{port}" for p in peers],
         }
     return json.dumps(config, indent=2) + "\n"
+
+
+async def _stream_info(ep: Endpoint, stream: str) -> Any:
+    """The stream as the server at ``ep`` reports it (any server answers for the cluster)."""
+    nc = await _connect(ep)
+    try:
+        return await nc.jetstream().stream_info(stream)
+    except (TimeoutError, nats.errors.Error, nats.js.errors.Error) as exc:
+        raise ProbeFailed(f"nats-{ep.replica}: stream {stream}: {exc!r}") from None
+    finally:
+        await nc.close()
 
 
 async def _connect(ep: Endpoint) -> Any:

@@ -11,7 +11,7 @@ acknowledged commit (see images/postgres/entrypoint).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -86,8 +86,36 @@ class PostgresRuntime(ServiceRuntime):
         detail = ", ".join(f"{name} {state}/{sync} lag {lag}B" for name, state, sync, lag in rows)
         return in_sync, f"primary + [{detail or 'no standby'}]"
 
+    def leader(self, endpoints: Sequence[Endpoint], params: Mapping[str, str]) -> str:
+        """The primary: the one member not in recovery (asked of each, since there is no failover
+        to ask about, and a rebuilt member may come back either way)."""
+        answers: dict[str, bool | str] = {}
+        for ep in endpoints:
+            pod = f"{ep.service}-{ep.replica}"
+            try:
+                with psycopg.connect(self.url(ep), connect_timeout=2, autocommit=True) as conn:
+                    row = conn.execute("SELECT pg_is_in_recovery()").fetchone()
+                answers[pod] = bool(row and row[0])
+            except psycopg.Error as exc:
+                answers[pod] = str(exc).strip()[:120]
+        return sole_primary(answers)
+
     def describe(self, ep: Endpoint, service: Service) -> dict[str, Any]:
         return {"url": self.url(ep)}
+
+
+def sole_primary(answers: Mapping[str, bool | str]) -> str:
+    """Pod -> pg_is_in_recovery() (or why it did not answer) -> the one primary; ProbeFailed unless one."""
+    primaries = sorted(pod for pod, standby in answers.items() if standby is False)
+    if len(primaries) == 1:
+        return primaries[0]
+    said = ", ".join(
+        f"{pod}: {'standby' if a is True else 'primary' if a is False else a}"
+        for pod, a in sorted(answers.items())
+    )
+    if primaries:
+        raise ProbeFailed(f"postgres: several members say they are primary ({said})")
+    raise ProbeFailed(f"postgres: no member says it is primary ({said})")
 
 
 def sync_standby_names(service: Service) -> str:

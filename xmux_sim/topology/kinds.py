@@ -49,6 +49,16 @@ class XmusService:
 
 
 @dataclass(frozen=True)
+class Leadership:
+    """That one of a kind's replicas leads, and how a role target names it (``leader-of(nats, stream=S)``)."""
+
+    word: str
+    """The leader in the kind's own terms: ``leader`` (``leader-of``) or ``primary`` (``primary-of``)."""
+    params: tuple[str, ...] = ()
+    """What a role must say to pick out the leader: NATS leads per stream, so ``stream``."""
+
+
+@dataclass(frozen=True)
 class KindInfo:
     name: str
     image: str
@@ -72,6 +82,9 @@ class KindInfo:
     xmus: XmusService | None = None
     validate: Validate | None = None
     """Rules between settings and the replica count, checked whenever a stack is read or changed."""
+    leadership: Leadership | None = None
+    """Set when one replica leads: faults may then aim at ``leader-of`` / ``follower-of`` the service,
+    and the runtime's ``leader`` says which pod leads."""
 
     def metrics_of(self, flavour: str | None) -> tuple[str, str] | None:
         return self.flavour_metrics.get(flavour or "", self.metrics)
@@ -142,6 +155,7 @@ KINDS: Mapping[str, KindInfo] = {
         validate=_postgres,
         max_replicas=5,
         runtime="xmux_sim.services.postgres:PostgresRuntime",
+        leadership=Leadership("primary"),
         metrics=("metrics", "/metrics"),
     ),
     "mongo": KindInfo(
@@ -170,6 +184,8 @@ KINDS: Mapping[str, KindInfo] = {
         ),
         max_replicas=5,
         runtime="xmux_sim.services.nats:NatsRuntime",
+        # JetStream elects a leader per stream (a Raft group each), so a role names the stream.
+        leadership=Leadership("leader", ("stream",)),
         metrics=("metrics", "/metrics"),
     ),
     "minio": KindInfo(

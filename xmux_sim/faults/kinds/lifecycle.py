@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from xmux_sim.faults.kind import FaultKind
-from xmux_sim.params import POD, Param
+from xmux_sim.faults.role import POD_TARGET
+from xmux_sim.params import Param
 
-_POD = (Param("pod", POD, "the pod, as SERVICE-REPLICA (postgres-0)", required=True),)
+_POD = (Param("pod", POD_TARGET, "the pod, as SERVICE-REPLICA (postgres-0) or a role", required=True),)
 
 KILL = FaultKind("kill", "SIGKILL the pod's app; heal restarts it", _POD, holds="pod")
 STOP = FaultKind("stop", "stop the pod's app gracefully; heal starts it", _POD, holds="pod")

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from xmux_sim.faults.kind import FaultKind, FaultSpecError
-from xmux_sim.params import BOOL, NAMES, NODE, POD, SERVICE, Param, choice, quantity
+from xmux_sim.faults.role import POD_TARGET
+from xmux_sim.params import BOOL, NAMES, NODE, SERVICE, Param, choice, quantity
 
 
 def _sides_apart(params: Mapping[str, Any]) -> None:
@@ -31,7 +32,7 @@ LOSS = FaultKind(
     (
         Param("percent", quantity(0, 100), "share of packets dropped", required=True),
         Param("node", NODE, "every packet routed to or from this node"),
-        Param("pod", POD, "every packet to or from this pod"),
+        Param("pod", POD_TARGET, "every packet to or from this pod (or the one a role picks)"),
     ),
     one_of=("node", "pod"),
 )
@@ -40,7 +41,7 @@ _DELAY = (
     Param("ms", quantity(0, 60_000), "added delay per direction, milliseconds", default=0.0),
     Param("jitter", quantity(0, 60_000), "random +/- spread of the delay, milliseconds", default=0.0),
     Param("service", SERVICE, "every replica of this service"),
-    Param("pod", POD, "one pod (SERVICE-REPLICA)"),
+    Param("pod", POD_TARGET, "one pod (SERVICE-REPLICA, or a role)"),
     Param(
         "reset",
         BOOL,
