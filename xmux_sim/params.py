@@ -34,6 +34,7 @@ __all__ = [
     "NAME",
     "NAMES",
     "NODE",
+    "NODES",
     "POD",
     "POD_NAME",
     "RATE",
@@ -46,6 +47,7 @@ __all__ = [
     "ParamType",
     "choice",
     "coerce",
+    "distinct",
     "float_at_least",
     "hinted",
     "int_at_least",
@@ -316,6 +318,14 @@ def _names(value: object) -> tuple[str, ...]:
     return tuple(_name(i.strip() if isinstance(i, str) else i) for i in items)
 
 
+def distinct(names: tuple[str, ...]) -> tuple[str, ...]:
+    """``names`` when none is given twice (a target named twice is a slip, not twice the fault)."""
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ValueError(f"{twice[0]} is named twice; name each target once")
+    return names
+
+
 def _bool(value: object) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"expected true or false, got {shown(value)}")
@@ -368,6 +378,7 @@ NODE = name_type("a node name", "node")
 SERVICE = name_type("a service name", "service")
 POD = ParamType("a pod (SERVICE-REPLICA)", _pod, target="pod")
 NAMES = ParamType("a list of node or pod names", _names, target="node or pod")
+NODES = ParamType("a list of node names, each once", lambda value: distinct(_names(value)), target="nodes")
 BOOL = ParamType("true or false", _bool, from_text=_bool_text)
 RATE = ParamType("a tc rate (1mbit, 500kbit)", _rate)
 

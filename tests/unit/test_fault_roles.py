@@ -211,11 +211,6 @@ def test_a_service_that_cannot_tell_stops_the_fault() -> None:
         aim(spec, FakeRun(), 0, runtimes=lambda kind: stranger)
 
 
-def test_roles_in_a_list_resolve_each_and_may_not_meet() -> None:
-    spec = FaultSpec.parse("partition", {"a": ["node-1"], "b": ["node-2"]})
-    assert aim(spec, FakeRun(), 0, runtimes=lambda kind: Recorded(kind, [])).spec == spec  # nothing to ask
-
-
 def test_postgres_primary_is_the_one_member_not_in_recovery() -> None:
     assert sole_primary({"postgres-0": True, "postgres-1": False, "postgres-2": True}) == "postgres-1"
     assert sole_primary({"postgres-0": "connection refused", "postgres-1": False}) == "postgres-1"

@@ -29,7 +29,7 @@ def test_defaults_and_normalisation() -> None:
     ("kind", "raw", "param", "message"),
     [
         ("meteor", {}, "kind", "unknown fault kind"),
-        ("kill", {}, "pod", "missing"),
+        ("kill", {}, None, "exactly one of: pod, pods"),
         ("kill", {"pod": "postgres"}, "pod", "SERVICE-REPLICA"),
         ("kill", {"pod": "postgres-0", "node": "node-1"}, "node", "takes no"),
         ("drop-node", {"node": "node-1", "mode": "flood"}, "mode", "link, bgp, power"),

@@ -92,7 +92,7 @@ BAD: list[tuple[str, str, str]] = [
     (
         HEAD + "faults:\n  - at: 5\n    kind: kill\n    pod: postgres-0\n    mode: link #<\n",
         "faults[0].mode",
-        "unknown field; kill takes: pod, at, duration, until",
+        "unknown field; kill takes: pod, pods, at, duration, until",
     ),
     (
         HEAD + "faults:\n  - at: 5\n    duration: 3\n    until: 9 #<\n    kind: kill\n    pod: postgres-0\n",
@@ -200,7 +200,7 @@ BAD: list[tuple[str, str, str]] = [
         HEAD + "faults:\n  - generate:\n      count: 2\n      kinds: [kill, drop-node] #<\n"
         "      targets: {pod: [postgres-0]}\n      duration: 1\n",
         "faults[0].generate.kinds[1]",
-        "no candidate target makes a valid drop-node: node: missing",
+        "no candidate target makes a valid drop-node: drop-node needs exactly one of: node, nodes",
     ),
     (
         HEAD + "faults:\n  - generate:\n      count: 6 #<\n      kinds: [kill]\n"

@@ -198,13 +198,18 @@ def _per_drop(run: RunEvidence, name: str, kwargs: Mapping[str, Any]) -> Verdict
     """Every surviving router withdraws a dropped node's CIDR within the limit, per drop-node fault."""
     parts = []
     for event in run.faults:
-        dropped = event.spec.params.get("node") if event.kind == "drop-node" else None
-        if not isinstance(dropped, str) or dropped not in run.nodes:
+        if event.kind != "drop-node":
             continue
+        # Nodes dropped together (`nodes: [...]`) are judged one by one, by the routers left up.
+        dropped = [s.params.get("node") for s in event.spec.each_target()]
         end = event.heal_t if event.heal_t is not None else float("inf")
         samples = [s for s in run.routes if s.t < end]
-        expected = {n: RouteTarget.withdrawn(run.nodes[dropped]) for n in run.nodes if n != dropped}
-        parts.append(convergence(samples, event.inject_t, expected, name=event.description, **kwargs))
+        for node in dropped:
+            if not isinstance(node, str) or node not in run.nodes:
+                continue
+            expected = {n: RouteTarget.withdrawn(run.nodes[node]) for n in run.nodes if n not in dropped}
+            what = event.description if len(dropped) == 1 else f"{event.description}: {node}"
+            parts.append(convergence(samples, event.inject_t, expected, name=what, **kwargs))
     if not parts:
         return Verdict(name, UNKNOWN, message="no drop-node fault: no route convergence to judge")
     return compose(*parts, name=name)

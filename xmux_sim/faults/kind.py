@@ -36,6 +36,9 @@ class FaultKind:
     """What two faults must not hold at once, with the same targets; default: the kind's name."""
     validate: Callable[[Mapping[str, Any]], None] | None = None
     """Rules between parameters, on the parsed values; raises FaultSpecError."""
+    each: tuple[tuple[str, str], ...] = ()
+    """(list parameter, the parameter each of its targets fills): ``("nodes", "node")`` lets one
+    fault take several targets, carried out as one fault per target, all at once."""
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)

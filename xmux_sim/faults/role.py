@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from xmux_sim.faults.kind import FaultSpecError
-from xmux_sim.params import NAME, POD_NAME, ParamType, shown
+from xmux_sim.params import NAME, POD_NAME, ParamType, distinct, shown
 from xmux_sim.topology.kinds import KINDS
 from xmux_sim.topology.model import Stack
 
@@ -137,15 +137,7 @@ def _pods_or_roles(value: object) -> tuple[str, ...]:
     items = _split_outside_parentheses(value) if isinstance(value, str) else value
     if not isinstance(items, list | tuple) or not items:
         raise ValueError(f"expected a list of pods or roles, got {shown(value)}")
-    pods = tuple(_pod_or_role(i.strip() if isinstance(i, str) else i) for i in items)
-    _unique(pods)
-    return pods
-
-
-def _unique(names: tuple[str, ...]) -> None:
-    twice = sorted({n for n in names if names.count(n) > 1})
-    if twice:
-        raise ValueError(f"{twice[0]} is named twice; name each target once")
+    return distinct(tuple(_pod_or_role(i.strip() if isinstance(i, str) else i) for i in items))
 
 
 POD_TARGET = ParamType(

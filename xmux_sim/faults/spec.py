@@ -103,8 +103,9 @@ class FaultSpec:
         for key, value in self.params.items():
             param = info.param(key)
             target = param.type.target if param is not None else None
-            if target == "node":
-                _check_node(key, str(value), nodes, stack)
+            if target in ("node", "nodes"):
+                for name in value if isinstance(value, tuple) else (value,):
+                    _check_node(key, str(name), nodes, stack)
                 if not stack.routed:
                     raise FaultSpecError(key, f"{self.kind} needs a stack with two or more nodes (routers)")
             elif target == "pod":
@@ -120,6 +121,14 @@ class FaultSpec:
                         _check_node(key, name, nodes, stack)
                     else:
                         _check_pod(key, name, stack, also="node")
+
+    def each_target(self) -> list[FaultSpec]:
+        """A fault on several targets (``nodes: [...]``) as one spec per target; else just itself."""
+        for many, one in self.info.each:
+            if many in self.params:
+                rest = {k: v for k, v in self.params.items() if k != many}
+                return [FaultSpec(self.kind, {one: target, **rest}) for target in self.params[many]]
+        return [self]
 
     @property
     def roles(self) -> list[str]:

@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 from xmux_sim.faults.kind import FaultKind
-from xmux_sim.faults.role import POD_TARGET
+from xmux_sim.faults.role import POD_TARGET, POD_TARGETS
 from xmux_sim.params import Param
 
-_POD = (Param("pod", POD_TARGET, "the pod, as SERVICE-REPLICA (postgres-0) or a role", required=True),)
-
-KILL = FaultKind("kill", "SIGKILL the pod's app; heal restarts it", _POD, holds="pod")
-STOP = FaultKind("stop", "stop the pod's app gracefully; heal starts it", _POD, holds="pod")
-START = FaultKind("start", "start a stopped pod's app (heal does nothing)", _POD, instant=True)
-PAUSE = FaultKind("pause", "freeze the pod's app (SIGSTOP-like); heal unpauses", _POD, holds="pod")
-UNPAUSE = FaultKind("unpause", "unfreeze a paused pod's app (heal does nothing)", _POD, instant=True)
-WIPE_VOLUME = FaultKind(
-    "wipe-volume", "replace the pod's data with an empty volume; the pod restarts", _POD, holds="pod"
+_POD = (
+    Param("pod", POD_TARGET, "the pod, as SERVICE-REPLICA (postgres-0) or a role"),
+    Param("pods", POD_TARGETS, "several pods (or roles), hit together (within milliseconds)"),
 )
+
+
+def _pod_fault(name: str, help: str, instant: bool = False) -> FaultKind:
+    return FaultKind(
+        name,
+        help,
+        _POD,
+        one_of=("pod", "pods"),
+        instant=instant,
+        holds=None if instant else "pod",
+        each=(("pods", "pod"),),
+    )
+
+
+KILL = _pod_fault("kill", "SIGKILL the pod's app; heal restarts it")
+STOP = _pod_fault("stop", "stop the pod's app gracefully; heal starts it")
+START = _pod_fault("start", "start a stopped pod's app (heal does nothing)", instant=True)
+PAUSE = _pod_fault("pause", "freeze the pod's app (SIGSTOP-like); heal unpauses")
+UNPAUSE = _pod_fault("unpause", "unfreeze a paused pod's app (heal does nothing)", instant=True)
+WIPE_VOLUME = _pod_fault("wipe-volume", "replace the pod's data with an empty volume; the pod restarts")

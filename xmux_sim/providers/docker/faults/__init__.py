@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import docker
 
-from xmux_sim.faults.base import ActiveFault, FaultError
+from xmux_sim.faults.base import ActiveFault, Fault, FaultError
 from xmux_sim.faults.kind import FAULT_KINDS
 from xmux_sim.faults.spec import FaultSpec, FaultSpecError
+from xmux_sim.faults.together import Together
 from xmux_sim.providers.docker.faults import ledger
-from xmux_sim.providers.docker.faults.core import DockerFault
+from xmux_sim.providers.docker.faults.core import DockerFault, RunLedger
 from xmux_sim.providers.docker.faults.targets import RunTargets
 from xmux_sim.registry import Registry, subclasses
 from xmux_sim.timeline import Timeline
@@ -43,12 +44,21 @@ class DockerFaults:
             raise FaultError(f"the docker provider cannot inject {kind} faults")
         return cls
 
-    def make(self, spec: FaultSpec) -> DockerFault:
+    def make(self, spec: FaultSpec) -> Fault:
         targets = RunTargets(self.client, self.run_id)
         self._check(spec, targets)
-        return self._implementation(spec.kind)(targets, spec, timeline=self.timeline)
+        return self._build(targets, spec)
 
-    def inject(self, spec: FaultSpec) -> DockerFault:
+    def _build(self, targets: RunTargets, spec: FaultSpec, fault_id: str | None = None) -> Fault:
+        cls = self._implementation(spec.kind)
+        each = spec.each_target()
+        if each == [spec]:
+            return cls(targets, spec, fault_id, self.timeline)
+        # The parts act only through the Together: one ledger entry, one timeline event.
+        parts = [cls(targets, part) for part in each]
+        return Together(spec, parts, RunLedger(targets), fault_id, self.timeline)
+
+    def inject(self, spec: FaultSpec) -> Fault:
         fault = self.make(spec)
         fault.inject()
         return fault
@@ -78,8 +88,7 @@ class DockerFaults:
         return entries
 
     def _heal(self, entry: ActiveFault) -> None:
-        targets = RunTargets(self.client, self.run_id)
-        fault = self._implementation(entry.spec.kind)(targets, entry.spec, entry.id, self.timeline)
+        fault = self._build(RunTargets(self.client, self.run_id), entry.spec, entry.id)
         fault.state = entry.state
         fault.heal()
 
@@ -92,10 +101,12 @@ class DockerFaults:
             for key, value in spec.params.items():
                 param = info.param(key)
                 target = param.type.target if param is not None else None
-                if target == "node":
-                    targets.node(value)
-                elif target == "pod":
-                    targets.pod(value)
+                if target in ("node", "nodes"):
+                    for name in value if isinstance(value, tuple) else (value,):
+                        targets.node(name)
+                elif target in ("pod", "pods"):
+                    for name in value if isinstance(value, tuple) else (value,):
+                        targets.pod(name)
                 elif target == "service":
                     targets.service_pods(value)
                 elif target == "node or pod":

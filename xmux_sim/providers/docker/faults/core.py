@@ -39,11 +39,10 @@ class DockerFault(Fault):
             raise FaultError(f"healing {self.describe()}: {exc}") from None
 
     def _record(self, state: State) -> None:
-        t = self.targets
-        ledger.record(self.client, t.run_id, t.stack_name, t.pod_image, self.id, self.spec, state)
+        RunLedger(self.targets).record(self.id, self.spec, state)
 
     def _forget(self) -> None:
-        ledger.forget(self.client, self.targets.run_id, self.id)
+        RunLedger(self.targets).forget(self.id)
 
     def tool_labels(self, role: str) -> dict[str, str]:
         """Labels for a container a fault starts (a proxy): the reaper removes it with the run."""
@@ -81,6 +80,20 @@ class DockerFault(Fault):
         if found is None:
             raise FaultError(f"{self.spec.describe()}: container {name} is gone")
         return found
+
+
+class RunLedger:
+    """The run's fault ledger (marker containers), for faults of one target and faults of several."""
+
+    def __init__(self, targets: RunTargets) -> None:
+        self.targets = targets
+
+    def record(self, fault_id: str, spec: FaultSpec, state: State) -> None:
+        t = self.targets
+        ledger.record(t.client, t.run_id, t.stack_name, t.pod_image, fault_id, spec, state)
+
+    def forget(self, fault_id: str) -> None:
+        ledger.forget(self.targets.client, self.targets.run_id, fault_id)
 
 
 def status_of(container: Container) -> str:
