@@ -172,6 +172,25 @@ def test_drop_node_withdraws_routes_and_traffic_fails_then_returns(fstack: Docke
         assert fstack.provider.attach(fstack.run_id).endpoint("prometheus").ports["http"] == host_port
 
 
+@pytest.mark.parametrize("mode", ["link", "power"])
+def test_nodes_dropped_together_go_and_come_back_together(fstack: DockerRun, mode: str) -> None:
+    cidrs = {"node-2": "198.18.112.0/24", "node-3": "198.18.113.0/24"}
+    timeline = Timeline()
+    fault = fstack.faults(timeline).inject(spec("drop-node", nodes=list(cidrs), mode=mode))
+    try:
+        assert [e.id for e in fstack.faults().active()] == [fault.id]  # one ledger entry for both
+        wait_for(lambda: not set(cidrs.values()) & fstack.learned_routes("node-1"), HOLD + 2.5, "withdrawn")
+    finally:
+        fault.heal()
+    wait_for(lambda: set(cidrs.values()) <= fstack.learned_routes("node-1"), REGAIN_BOUND + 1, "regained")
+    (event,) = timeline.events
+    assert event.spread_ms is not None and event.heal_t is not None
+    assert event.description.startswith(f"drop-node nodes=node-2,node-3 mode={mode} (together within ")
+    print(f"drop-node {mode} of node-2 and node-3: cuts {event.spread_ms:.1f} ms apart")
+    if mode == "power":
+        wait_healthy(fstack)
+
+
 def check_mode_specifics(run: DockerRun, mode: str) -> None:
     """What tells the three modes apart, observed from outside the dropped node."""
     far_router = run.router("node-2")

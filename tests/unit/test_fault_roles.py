@@ -17,7 +17,7 @@ from xmux_sim.experiment.player import FaultPlayer
 from xmux_sim.faults.base import FaultError
 from xmux_sim.faults.role import Role, parse_role
 from xmux_sim.faults.spec import FaultSpec, FaultSpecError
-from xmux_sim.scenario import load_scenario, resolve_stack
+from xmux_sim.scenario import expand, load_scenario, parse_scenario, resolve_stack
 from xmux_sim.scenario.model import TimedFault
 from xmux_sim.services.base import Endpoint, ProbeFailed, ServiceRuntime
 from xmux_sim.services.postgres import sole_primary
@@ -255,3 +255,16 @@ def test_a_role_without_a_way_to_ask_is_an_error_of_the_run() -> None:
     player.stop()
     assert player.error is not None and "role targets need a run" in player.error
     assert run.log == [("heal_all", "")] and timeline.events == []
+
+
+def test_a_generated_schedule_may_draw_roles() -> None:
+    text = (
+        "name: g\nstack: replicated\nseed: 4\nworkload:\n  duration: 60\n  clients: [{kind: sql-insert}]\n"
+        "faults:\n  - generate:\n      count: 3\n      kinds: [kill, wipe-volume]\n      targets:\n"
+        "        pod:\n          - primary-of(postgres)\n          - follower-of(nats, stream=S)\n"
+        "      duration: 2\n"
+    )
+    scenario = parse_scenario(text, "g.yaml")
+    faults = expand(scenario, resolve_stack(scenario), 4)
+    assert len(faults) == 3
+    assert {f.spec.params["pod"] for f in faults} <= {"primary-of(postgres)", "follower-of(nats, stream=S)"}
