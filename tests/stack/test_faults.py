@@ -382,6 +382,23 @@ def test_wipe_volume_restarts_the_pod_on_an_empty_data_dir(fstack: DockerRun) ->
     assert code == 0 and "xmux-marker" not in out, out
 
 
+def test_wipe_volume_at_heal_keeps_the_pod_away_until_the_heal(fstack: DockerRun) -> None:
+    code, out = fstack.exec("postgres", ["sh", "-c", 'touch "$PGDATA/xmux-marker"'])
+    assert code == 0, out
+    app = fstack.app("postgres")
+    with fstack.faults().inject(spec("wipe-volume", pod="postgres-0", restart="at-heal")):
+        app.reload()
+        assert app.status == "exited", app.status
+        time.sleep(2)  # still away: nothing but the heal starts it
+        app.reload()
+        assert app.status == "exited", app.status
+    app.reload()
+    assert app.status == "running", app.status
+    wait_healthy(fstack)
+    code, out = fstack.exec("postgres", ["sh", "-c", 'ls -a "$PGDATA"'])
+    assert code == 0 and "xmux-marker" not in out, out
+
+
 # ----- the command line, and a harness killed with faults in place --------------------------
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import time
 import urllib.request
 
 import nats
 import psycopg
 from minio import Minio
+from nats.js.client import JetStreamContext
 
 from xmux_sim.faults.spec import FaultSpec
 from xmux_sim.providers.docker.provider import DockerRun
@@ -79,6 +81,23 @@ def stream_state(ep: Endpoint, stream: str) -> dict[str, int]:
     raise ProbeFailed(f"{ep.service}-{ep.replica} holds no stream {stream}")
 
 
+async def publish_once(js: JetStreamContext, subject: str, payload: bytes, within: float = 60) -> None:
+    """Publish one message, again while the stream has no leader.
+
+    No responder means no server took the message, so publishing again cannot store it twice
+    (a timeout could, and is not retried). ``within`` is many election timeouts (4-9 s).
+    """
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            await js.publish(subject, payload)
+            return
+        except nats.js.errors.NoStreamResponseError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+
+
 async def publish(ep: Endpoint, stream: str, count: int, create: bool = False) -> None:
     nc = await nats.connect(
         f"nats://{ep.address('client')}", user=ep.credentials["user"], password=ep.credentials["password"]
@@ -88,7 +107,7 @@ async def publish(ep: Endpoint, stream: str, count: int, create: bool = False) -
         if create:
             await js.add_stream(name=stream, subjects=[f"{stream}.>"], num_replicas=3)
         for i in range(count):
-            await js.publish(f"{stream}.m", f"m{i}".encode())
+            await publish_once(js, f"{stream}.m", f"m{i}".encode())
     finally:
         await nc.close()
 
@@ -97,6 +116,10 @@ def test_a_wiped_nats_server_is_caught_up_to_the_same_sequences(rstack: DockerRu
     client = rstack.endpoint("nats", 0)
     asyncio.run(publish(client, "REBUILT", 5000, create=True))
     wipe(rstack, "nats-2")
+    # If nats-2 led the stream, the other two elect a new leader first (nats-server's election
+    # timeout is 4-9 s after heartbeats stop); until then a publish finds no responder. A client
+    # publishes again once the stream has a leader and a quorum, and so does this test.
+    wait_in_sync(rstack, "nats", 2, 60, stream="REBUILT")
     asyncio.run(publish(client, "REBUILT", 500))
     took = wait_in_sync(rstack, "nats", 3, 120, stream="REBUILT")
     print(f"nats-2 caught up in {took:.1f}s")

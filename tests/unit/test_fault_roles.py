@@ -240,11 +240,11 @@ def test_the_timeline_records_the_pod_a_role_hit() -> None:
     ).start()
     player.stop()
     assert player.error is None
-    assert run.log[0] == ("inject", "wipe-volume pod=nats-2")  # the provider sees a pod
+    assert run.log[0] == ("inject", "wipe-volume pod=nats-2 restart=at-once")  # the provider sees a pod
     (event,) = timeline.events
     assert event.spec.params["pod"] == "nats-2"
     assert event.aimed == {"nats-2": "leader-of(nats, stream=X)"}
-    assert event.description == "wipe-volume pod=leader-of(nats, stream=X) -> nats-2"
+    assert event.description == "wipe-volume pod=leader-of(nats, stream=X) -> nats-2 restart=at-once"
     assert event.heal_t is not None
 
 

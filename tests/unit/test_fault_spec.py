@@ -19,6 +19,7 @@ def test_cli_form_and_scenario_form_agree() -> None:
 
 def test_defaults_and_normalisation() -> None:
     assert FaultSpec.parse("drop-node", {"node": "node-1"}).params["mode"] == "link"
+    assert FaultSpec.parse("wipe-volume", {"pod": "nats-1"}).params["restart"] == "at-once"
     spec = FaultSpec.from_args("partition", ["a=node-1", "b=node-2,node-3"])
     assert spec.params == {"a": ("node-1",), "b": ("node-2", "node-3"), "direction": "both"}
     assert FaultSpec.from_args("latency", ["service=mongo", "ms=200ms"]).params["ms"] == 200.0
@@ -33,6 +34,7 @@ def test_defaults_and_normalisation() -> None:
         ("kill", {"pod": "postgres"}, "pod", "SERVICE-REPLICA"),
         ("kill", {"pod": "postgres-0", "node": "node-1"}, "node", "takes no"),
         ("drop-node", {"node": "node-1", "mode": "flood"}, "mode", "link, bgp, power"),
+        ("wipe-volume", {"pod": "nats-1", "restart": "later"}, "restart", "at-once, at-heal"),
         ("loss", {"node": "node-1", "percent": 130}, "percent", "out of range"),
         ("loss", {"percent": 10}, None, "exactly one of: node, pod"),
         ("latency", {"service": "mongo"}, "ms", "ms > 0"),

@@ -103,3 +103,9 @@ def test_losses_of_other_pods_are_left_out() -> None:
     (r,) = rebuilds(rounds(10.5, 14.0), [other, mine], probe="in-sync", pod="postgres-1")
     assert r.name == mine.name and r.rebuilt_t == 14.0
     assert rebuilds(rounds(10.5, 14.0), [other], probe="in-sync", pod="postgres-10") == []
+    aimed = FaultWindow(
+        "wipe-volume pod=leader-of(nats, stream=S) -> nats-2 restart=at-once [ef56]", 10.3, 12.0
+    )
+    assert [r.name for r in rebuilds(rounds(10.5, 14.0), [other, aimed], probe="in-sync", pod="nats-2")] == [
+        aimed.name
+    ]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
+from itertools import pairwise
 from typing import Any
 
 from xmux_sim.checkers.kind import Arg, CheckerKind, RunEvidence
@@ -60,7 +61,9 @@ def rebuilds(
 
 
 def _names_pod(fault: str, pod: str) -> bool:
-    return f"pod={pod}" in fault.split()
+    # "pod=postgres-1", or a role's pick: "pod=leader-of(nats, stream=S) -> nats-2".
+    words = fault.split()
+    return f"pod={pod}" in words or any(a == "->" and b == pod for a, b in pairwise(words))
 
 
 def _rebuild(loss: FaultWindow, rounds: Sequence[ProbeResult], streak: int) -> Rebuild:
