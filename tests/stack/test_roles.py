@@ -92,7 +92,8 @@ def test_leader_of_a_stream_is_the_leader_nats_names(rstack: DockerRun) -> None:
     # No election can run between resolving and injecting here: nothing else disturbs the stream.
     assert event.spec.params["pod"] == leader
     assert event.aimed == {leader: f"leader-of(nats, stream={STREAM})"}
-    assert event.description == f"wipe-volume pod=leader-of(nats, stream={STREAM}) -> {leader}"
+    role = f"leader-of(nats, stream={STREAM})"
+    assert event.description == f"wipe-volume pod={role} -> {leader} restart=at-once"
     took = wait_in_sync(rstack, "nats", 3, 120, stream=STREAM)
     print(f"{leader} (the stream's leader) wiped; the stream was whole again {took:.1f}s after the heal")
 
