@@ -48,7 +48,7 @@ from xmux_sim.experiment.alerts import AlertWatch
 from xmux_sim.faults.spec import FaultSpec
 from xmux_sim.providers.docker.provider import DockerProvider, DockerRun
 from xmux_sim.services.postgres import WAL_STATUS_INTERVAL_S, WAL_TIMEOUT_S
-from xmux_sim.services.prometheus import scrape_interval
+from xmux_sim.services.prometheus import stack_scrape_interval
 from xmux_sim.timeline import AlertStatus, Timeline
 from xmux_sim.topology.model import Stack
 from xmux_sim.topology.stackfile import load_stack
@@ -140,8 +140,7 @@ def play(
 
 
 def settings(stack: Stack) -> dict[str, float]:
-    prometheus = next(s for s in stack.services.values() if s.kind == "prometheus")
-    scrape = scrape_interval(prometheus)
+    scrape = stack_scrape_interval(stack)
     return {
         "scrape_interval_s": scrape,
         "scrape_timeout_s": scrape,

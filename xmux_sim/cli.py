@@ -282,6 +282,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_fault(args: argparse.Namespace) -> int:
+    from xmux_sim.experiment.player import inject_aimed
     from xmux_sim.faults.kind import FAULT_KINDS
     from xmux_sim.faults.spec import FaultSpec, FaultSpecError
     from xmux_sim.services.roles import aim
@@ -298,10 +299,7 @@ def cmd_fault(args: argparse.Namespace) -> int:
     run = provider.attach(args.run)
     with term.working(f"injecting {spec.describe()}"):
         # A role is resolved now; a follower is the choice of seed 0, the same each time.
-        aimed = aim(spec, run, seed=0) if spec.roles else None
-        fault = run.faults().make(aimed.spec if aimed else spec)
-        fault.aimed = aimed.aimed if aimed else {}
-        fault.inject()
+        fault = inject_aimed(run.faults(), spec, lambda s: aim(s, run, seed=0))
     said = fault.spec.describe(fault.aimed)
     if args.json:
         described = {"id": fault.id, "run": run.run_id, "kind": spec.kind, "description": said}

@@ -27,7 +27,7 @@ from xmux_sim.faults.spec import FaultSpec
 from xmux_sim.providers.docker.provider import DockerProvider, DockerRun
 from xmux_sim.report import ExitStatus, RunReport
 from xmux_sim.scenario import parse_scenario
-from xmux_sim.services.prometheus import scrape_interval
+from xmux_sim.services.prometheus import stack_scrape_interval
 from xmux_sim.timeline import AlertStatus
 from xmux_sim.topology import load_stack
 from xmux_sim.topology.alerts import builtin_rules
@@ -74,8 +74,7 @@ def detection_bound(stack: Stack, alert: str) -> float:
     """Fault -> notification, from the timers: a scrape that times out (interval + timeout), an
     evaluation to see it and one to fire after `for:`, Alertmanager's group wait; doubled, plus
     5 s, for a busy machine."""
-    prometheus = next(s for s in stack.services.values() if s.kind == "prometheus")
-    scrape = scrape_interval(prometheus)
+    scrape = stack_scrape_interval(stack)
     rule = next(r for g in builtin_rules().groups for r in g.rules if r.name == alert)
     timers = stack.alerts
     nominal = 2 * scrape + 2 * timers.evaluation_interval_s + (rule.for_s or 0.0) + timers.group_wait_s
@@ -85,9 +84,8 @@ def detection_bound(stack: Stack, alert: str) -> float:
 def clear_bound(stack: Stack) -> float:
     """Heal -> resolved notification: BGP back within BIRD's error wait (max) and connect retry,
     a scrape, an evaluation, Alertmanager's group interval; doubled, plus 5 s."""
-    prometheus = next(s for s in stack.services.values() if s.kind == "prometheus")
     bgp = stack.network.bgp
-    nominal = bgp.error_wait[1] + bgp.connect_retry + scrape_interval(prometheus)
+    nominal = bgp.error_wait[1] + bgp.connect_retry + stack_scrape_interval(stack)
     nominal += stack.alerts.evaluation_interval_s + stack.alerts.group_interval_s
     return 2 * nominal + 5
 
@@ -250,8 +248,7 @@ def test_a_wiped_replica_fires_the_replica_alert(astack: DockerRun, stack_file: 
     # A standby restarted at once on an empty disk re-clones this small database and streams
     # again in under a second (measured 0.8-0.9 s), often between two scrapes. Away until the
     # heal, for two scrape and two evaluation intervals, at least one scrape sees it missing.
-    prometheus = next(s for s in stack.services.values() if s.kind == "prometheus")
-    away = 2 * scrape_interval(prometheus) + 2 * stack.alerts.evaluation_interval_s
+    away = 2 * stack_scrape_interval(stack) + 2 * stack.alerts.evaluation_interval_s
     report = run_attached(
         astack,
         stack_file,

@@ -98,14 +98,10 @@ class FaultPlayer:
                     self.say(f"[{self._elapsed():6.1f}s] healed {tf.spec.describe()}")
 
     def _inject(self, faults: RunFaults, spec: FaultSpec) -> Fault:
-        if not spec.roles:
-            return faults.inject(spec)
-        if self.aim is None:
+        aim = self.aim
+        if spec.roles and aim is None:
             raise FaultError(f"{spec.describe()}: role targets need a run whose services can be asked")
-        aimed = self.aim(spec)
-        fault = faults.make(aimed.spec)
-        fault.aimed = aimed.aimed
-        return fault.inject()
+        return inject_aimed(faults, spec, aim) if aim is not None else faults.inject(spec)
 
     def _heal(self, fault: Fault) -> bool:
         try:
@@ -131,3 +127,14 @@ class FaultPlayer:
         except Exception as exc:
             self.heal_problems.append(str(exc))
             self.say(f"faults could not be healed: {exc}")
+
+
+def inject_aimed(faults: RunFaults, spec: FaultSpec, aim: Aim) -> Fault:
+    """``spec`` injected, its role targets resolved by ``aim`` just before and kept on the fault
+    (the player and ``xmux-sim fault`` both go through here)."""
+    if not spec.roles:
+        return faults.inject(spec)
+    aimed = aim(spec)
+    fault = faults.make(aimed.spec)
+    fault.aimed = aimed.aimed
+    return fault.inject()

@@ -104,14 +104,12 @@ class FaultSpec:
             param = info.param(key)
             target = param.type.target if param is not None else None
             if target in ("node", "nodes"):
-                for name in value if isinstance(value, tuple) else (value,):
-                    _check_node(key, str(name), nodes, stack)
+                for name in target_names(value):
+                    _check_node(key, name, nodes, stack)
                 if not stack.routed:
                     raise FaultSpecError(key, f"{self.kind} needs a stack with two or more nodes (routers)")
-            elif target == "pod":
-                _check_pod_or_role(key, str(value), stack)
-            elif target == "pods":
-                for name in value:
+            elif target in ("pod", "pods"):
+                for name in target_names(value):
                     _check_pod_or_role(key, name, stack)
             elif target == "service" and value not in stack.services:
                 raise FaultSpecError(key, f"no service {value!r}; services: {', '.join(stack.services)}")
@@ -138,7 +136,7 @@ class FaultSpec:
         for key, value in self.params.items():
             param = info.param(key)
             if param is not None and param.type.target in ("pod", "pods"):
-                found += [v for v in (value if isinstance(value, tuple) else (value,)) if is_role(v)]
+                found += [v for v in target_names(value) if is_role(v)]
         return found
 
     def describe(self, aimed: Mapping[str, str] | None = None) -> str:
@@ -155,6 +153,11 @@ class FaultSpec:
         data = json.loads(text)
         params = {k: tuple(v) if isinstance(v, list) else v for k, v in data["params"].items()}
         return cls(data["kind"], params)
+
+
+def target_names(value: object) -> tuple[str, ...]:
+    """The names a target parameter holds: a list parameter's (``nodes``, ``pods``), or its one."""
+    return tuple(str(v) for v in value) if isinstance(value, tuple) else (str(value),)
 
 
 def _show(value: object, aimed: Mapping[str, str]) -> str:

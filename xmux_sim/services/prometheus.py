@@ -42,6 +42,11 @@ def scrape_interval(service: Service) -> float:
     return float(service.config["scrape_interval"].seconds)
 
 
+def stack_scrape_interval(stack: Stack) -> float:
+    """The scrape interval of the stack's Prometheus (StopIteration when it has none)."""
+    return scrape_interval(next(s for s in stack.services.values() if s.kind == "prometheus"))
+
+
 def stack_rules(stack: Stack) -> bytes:
     """The rule file the harness writes for every stack: what it declares, as series the rules can use."""
     rules = [

@@ -10,7 +10,7 @@ import docker
 
 from xmux_sim.faults.base import ActiveFault, Fault, FaultError
 from xmux_sim.faults.kind import FAULT_KINDS
-from xmux_sim.faults.spec import FaultSpec, FaultSpecError
+from xmux_sim.faults.spec import FaultSpec, FaultSpecError, target_names
 from xmux_sim.faults.together import Together
 from xmux_sim.providers.docker.faults import ledger
 from xmux_sim.providers.docker.faults.core import DockerFault, RunLedger
@@ -102,10 +102,10 @@ class DockerFaults:
                 param = info.param(key)
                 target = param.type.target if param is not None else None
                 if target in ("node", "nodes"):
-                    for name in value if isinstance(value, tuple) else (value,):
+                    for name in target_names(value):
                         targets.node(name)
                 elif target in ("pod", "pods"):
-                    for name in value if isinstance(value, tuple) else (value,):
+                    for name in target_names(value):
                         targets.pod(name)
                 elif target == "service":
                     targets.service_pods(value)
