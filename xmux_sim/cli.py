@@ -54,10 +54,31 @@ def _progress(line: str) -> None:
     term.step(line)
 
 
-def _provider() -> Provider:
-    from xmux_sim.providers import open_provider
+def _provider(name: str | None = None, run: str | None = None, find: bool = False) -> Provider:
+    """The provider named (--provider); with ``find``, else the one that has run ``run`` (or
+    the only run), so `status`, `down`, `fault` and `heal` find a kind run without being told."""
+    from xmux_sim.providers import DEFAULT, open_provider, provider_names
 
-    return open_provider(progress=_progress)
+    if name:
+        return open_provider(name, progress=_progress)
+    default = open_provider(DEFAULT, progress=_progress)
+    if not find:
+        return default
+    try:
+        default.resolve_run(run)
+        return default
+    except XmuxSimError:
+        pass
+    for candidate in provider_names():
+        if candidate == DEFAULT:
+            continue
+        provider = open_provider(candidate, progress=_progress)
+        try:
+            provider.resolve_run(run)
+        except XmuxSimError:
+            continue
+        return provider
+    return default
 
 
 def cmd_images(args: argparse.Namespace) -> int:
@@ -129,13 +150,15 @@ def _status_table(status: RunStatus) -> Table:
 
 @contextmanager
 def _session(stack: Stack, keep: bool = False) -> Iterator[Session]:
-    """A run session on ``stack``, with a spinner while it comes up."""
+    """A run session on ``stack`` (on the stack's provider), with a spinner while it comes up."""
     from xmux_sim.session import run_session
 
     spinner = ExitStack()
-    spinner.enter_context(term.working(f"bringing stack {stack.name} up"))
+    spinner.enter_context(term.working(f"bringing stack {stack.name} up ({stack.provider} provider)"))
     try:
-        with run_session(stack, keep=keep, progress=_progress, say=_progress) as session:
+        with run_session(
+            stack, keep=keep, provider=stack.provider, progress=_progress, say=_progress
+        ) as session:
             spinner.close()
             yield session
     finally:
@@ -145,7 +168,7 @@ def _session(stack: Stack, keep: bool = False) -> Iterator[Session]:
 def cmd_up(args: argparse.Namespace) -> int:
     from xmux_sim.topology import load_stack
 
-    stack = load_stack(args.stack)
+    stack = load_stack(args.stack, provider=args.provider)
     t0 = time.monotonic()
     with _session(stack, keep=args.keep) as session:
         run = session.run
@@ -183,7 +206,7 @@ def _nodes_table(status: RunStatus) -> Table:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    status = _provider().status(args.run)
+    status = _provider(args.provider, args.run, find=True).status(args.run)
     if args.json:
         out.print(json.dumps(status, indent=2), soft_wrap=True, markup=False)
         return 0
@@ -215,11 +238,14 @@ def _print_alerts(status: RunStatus) -> None:
 
 
 def cmd_down(args: argparse.Namespace) -> int:
-    provider = _provider()
     if args.all:
-        runs = provider.down_all()
+        from xmux_sim.providers import open_provider, provider_names
+
+        names = [args.provider] if args.provider else provider_names()
+        runs = sorted({r for name in names for r in open_provider(name, progress=_progress).down_all()})
         console.print(f"removed run(s): {', '.join(runs) or 'none were up'}")
         return 0
+    provider = _provider(args.provider, args.run, find=True)
     run_id = provider.resolve_run(args.run)
     removed = provider.down(run_id)
     console.print(f"run {run_id} removed: {removed}")
@@ -295,7 +321,7 @@ def cmd_fault(args: argparse.Namespace) -> int:
     except FaultSpecError as exc:
         usage = " ".join(f"{p.name}=..." for p in info.params)
         raise UsageError(f"{args.kind}: {exc} (usage: xmux-sim fault {args.kind} {usage})") from None
-    provider = _provider()
+    provider = _provider(args.provider, args.run, find=True)
     run = provider.attach(args.run)
     with term.working(f"injecting {spec.describe()}"):
         # A role is resolved now; a follower is the choice of seed 0, the same each time.
@@ -311,7 +337,7 @@ def cmd_fault(args: argparse.Namespace) -> int:
 
 
 def cmd_heal(args: argparse.Namespace) -> int:
-    provider = _provider()
+    provider = _provider(args.provider, args.run, find=True)
     run = provider.attach(args.run)
     faults = run.faults()
     with term.working("healing"):
@@ -333,7 +359,7 @@ def cmd_faults(args: argparse.Namespace) -> int:
             table.add_row(info.name, params, info.help)
         term.table(table)
         return 0
-    run = _provider().attach(args.run)
+    run = _provider(args.provider, args.run, find=True).attach(args.run)
     entries = run.faults().active()
     if args.json:
         out.print(json.dumps([e.to_dict() for e in entries], indent=2), soft_wrap=True, markup=False)
@@ -444,9 +470,13 @@ def _check_rules(stack: Stack) -> None:
     out.print(plain(f"rule files accepted by promtool: {', '.join(user_rules)}"), soft_wrap=True)
 
 
+PROVIDER_HELP = "docker or kind (default: the provider that has the run)"
+
+
 def parser() -> argparse.ArgumentParser:
     from xmux_sim.faults.kind import FAULT_KINDS
     from xmux_sim.load.profile import FIELDS
+    from xmux_sim.providers import provider_names
     from xmux_sim.suite.command import add_dashboard_parser, add_suite_parser
 
     report_dir = option(_report_dir, "folder")
@@ -485,17 +515,22 @@ def parser() -> argparse.ArgumentParser:
     up = command("up", help="bring a stack up", parents=long)
     up.add_argument("--stack", help="stack file or embedded stack's name (default: xmux)")
     up.add_argument("--keep", action="store_true", help="leave it running and return")
+    up.add_argument(
+        "--provider", choices=provider_names(), help="docker or kind (default: the stack's `provider`)"
+    )
     up.set_defaults(func=cmd_up)
 
     status = command("status", help="services of a running stack")
     status.add_argument("--run", help="run id (default: the only running one)")
     status.add_argument("--json", action="store_true")
+    status.add_argument("--provider", choices=provider_names(), help=PROVIDER_HELP)
     status.set_defaults(func=cmd_status)
 
     down = command("down", help="remove a stack")
     group = down.add_mutually_exclusive_group()
     group.add_argument("--run", help="run id (default: the only running one)")
     group.add_argument("--all", action="store_true", help="every xmux-sim run on this engine")
+    down.add_argument("--provider", choices=provider_names(), help=PROVIDER_HELP)
     down.set_defaults(func=cmd_down)
 
     smoke = command(
@@ -533,6 +568,7 @@ def parser() -> argparse.ArgumentParser:
     fault.add_argument("params", nargs="*", help="KEY=VALUE parameters (the first may be given bare)")
     fault.add_argument("--run", help="run id (default: the only running one)")
     fault.add_argument("--json", action="store_true", help="print {id, run, kind, description} as JSON")
+    fault.add_argument("--provider", choices=provider_names(), help=PROVIDER_HELP)
     fault.set_defaults(func=cmd_fault)
 
     heal = command("heal", help="heal a fault by id, or every active fault")
@@ -540,12 +576,14 @@ def parser() -> argparse.ArgumentParser:
     which.add_argument("id", nargs="?", help="the id `xmux-sim fault` printed")
     which.add_argument("--all", action="store_true", help="every active fault of the run")
     heal.add_argument("--run", help="run id (default: the only running one)")
+    heal.add_argument("--provider", choices=provider_names(), help=PROVIDER_HELP)
     heal.set_defaults(func=cmd_heal)
 
     faults = command("faults", help="active faults of a run (or --kinds: every fault kind)")
     faults.add_argument("--run", help="run id (default: the only running one)")
     faults.add_argument("--json", action="store_true")
     faults.add_argument("--kinds", action="store_true", help="list fault kinds and their parameters")
+    faults.add_argument("--provider", choices=provider_names(), help=PROVIDER_HELP)
     faults.set_defaults(func=cmd_faults)
 
     load = command(

@@ -65,6 +65,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("xmux_sim.services", "xmux_sim.clients", "xmux_sim.workload"),
     ("xmux_sim.providers", "xmux_sim.providers.base"),
     ("xmux_sim.providers.docker",),
+    ("xmux_sim.providers.kind",),
     ("xmux_sim.session", "xmux_sim.experiment"),
     ("xmux_sim.load", "xmux_sim.smoke", "xmux_sim.api", "xmux_sim.suite"),
     ("xmux_sim.cli", "xmux_sim.pytest_plugin"),

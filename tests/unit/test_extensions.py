@@ -17,7 +17,7 @@ from xmux_sim.experiment.probes import PROBES
 from xmux_sim.faults.kind import FAULT_KINDS, FaultKind
 from xmux_sim.history import History, Operation, Outcome
 from xmux_sim.params import POD, Param, quantity
-from xmux_sim.providers import implemented_fault_kinds, provider_names
+from xmux_sim.providers import implemented_fault_kinds, provider_names, refused_fault_kinds
 from xmux_sim.scenario import parse_scenario, resolve_stack
 from xmux_sim.scenario.kinds import CLIENT_KINDS, PROBE_KINDS
 from xmux_sim.scenario.reference import update
@@ -30,13 +30,21 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def unimplemented(provider: str) -> set[str]:
-    return set(FAULT_KINDS) - implemented_fault_kinds(provider)
+    return set(FAULT_KINDS) - implemented_fault_kinds(provider) - set(refused_fault_kinds(provider))
 
 
 @pytest.mark.parametrize("provider", provider_names())
 def test_every_fault_kind_has_an_implementation_in_every_provider(provider: str) -> None:
+    """Implemented, or refused by declaration with a reason (the kind provider runs no pods yet)."""
     assert unimplemented(provider) == set()
     assert implemented_fault_kinds(provider) <= set(FAULT_KINDS), "an implementation of no declared kind"
+    refused = refused_fault_kinds(provider)
+    assert not set(refused) & implemented_fault_kinds(provider)
+    assert all(reason for reason in refused.values())
+
+
+def test_the_docker_provider_refuses_no_fault_kind() -> None:
+    assert refused_fault_kinds("docker") == {}
 
 
 def test_a_declared_kind_without_an_implementation_is_caught() -> None:

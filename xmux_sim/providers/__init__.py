@@ -16,7 +16,7 @@ from types import ModuleType
 from xmux_sim.errors import XmuxSimError
 from xmux_sim.providers.base import Progress, Provider, ProviderFactory
 
-__all__ = ["DEFAULT", "implemented_fault_kinds", "open_provider", "provider_names"]
+__all__ = ["DEFAULT", "implemented_fault_kinds", "open_provider", "provider_names", "refused_fault_kinds"]
 
 DEFAULT = "docker"
 
@@ -41,3 +41,11 @@ def implemented_fault_kinds(name: str) -> frozenset[str]:
     """The fault kinds provider ``name`` can inject (without connecting to anything)."""
     kinds: frozenset[str] = _package(name).fault_kinds()
     return kinds
+
+
+def refused_fault_kinds(name: str) -> dict[str, str]:
+    """Fault kinds provider ``name`` declares it refuses for now, each with the reason it says
+    (a provider package may export ``refused_fault_kinds()``; the docker provider refuses none)."""
+    package = _package(name)
+    refused = getattr(package, "refused_fault_kinds", None)
+    return dict(refused()) if refused is not None else {}

@@ -46,6 +46,25 @@ class NetworkSettings:
 
 
 @dataclass(frozen=True)
+class KubernetesSettings:
+    """Where the kind provider puts a real cluster: every range inside the supernet, apart
+    from the docker provider's defaults (node CIDRs 198.18.1-3.0/24, underlay 198.19.0.0/24),
+    so a kind run and a docker run can be up on one engine at the same time."""
+
+    node_network: IPv4Network = field(default_factory=lambda: IPv4Network("198.19.240.0/24"))
+    """The Docker network of the node containers (kind's "kind" network)."""
+    pod_cidr: IPv4Network = field(default_factory=lambda: IPv4Network("198.18.240.0/21"))
+    """The cluster's pod range: its first /24 is the control plane's, node N's the N-th."""
+    service_cidr: IPv4Network = field(default_factory=lambda: IPv4Network("198.19.248.0/24"))
+    storage: str = "local"
+    """local (a host-path class on one node) or longhorn (needs iSCSI in the kernel)."""
+
+
+PROVIDERS = ("docker", "kind")
+"""What a stack file's ``provider`` may name (the packages of xmux_sim.providers)."""
+
+
+@dataclass(frozen=True)
 class Node:
     """A failure domain: in production a VM, here a bridge network (and later a router)."""
 
@@ -116,6 +135,9 @@ class Stack:
     source: Path | None = None
     alerts: AlertSettings = field(default_factory=AlertSettings)
     """The rules Prometheus evaluates and Alertmanager's timers (used when the stack has them)."""
+    provider: str = "docker"
+    """The provider `up` uses when none is named on the command line."""
+    kubernetes: KubernetesSettings = field(default_factory=KubernetesSettings)
 
     @property
     def routed(self) -> bool:

@@ -17,7 +17,16 @@ from xmux_sim.params import NAME, Param, ParamError, ParamType, int_at_least, qu
 from xmux_sim.topology import overrides
 from xmux_sim.topology.alerts import read_alert_settings
 from xmux_sim.topology.kinds import KINDS
-from xmux_sim.topology.model import ROUTER_OFFSET, BgpSettings, NetworkSettings, Node, Service, Stack
+from xmux_sim.topology.model import (
+    PROVIDERS,
+    ROUTER_OFFSET,
+    BgpSettings,
+    KubernetesSettings,
+    NetworkSettings,
+    Node,
+    Service,
+    Stack,
+)
 from xmux_sim.topology.yamldoc import KeyPath, Reader, YamlDoc
 
 __all__ = [
@@ -58,28 +67,59 @@ def stack_path(spec: str | Path | None) -> Path:
     return Path(spec)
 
 
-def load_stack(path: str | Path | None = None) -> Stack:
-    """Load a stack file; ``None`` means the embedded default stack, a name an embedded one."""
+def load_stack(path: str | Path | None = None, provider: str | None = None) -> Stack:
+    """Load a stack file; ``None`` means the embedded default stack, a name an embedded one.
+
+    ``provider`` (`up --provider`) overrides the file's: the defaults that depend on it (the
+    kind provider's node CIDRs come from its pod range) follow the override."""
     source = stack_path(path)
-    return build_stack(YamlDoc.load(source), source)
+    return build_stack(YamlDoc.load(source), source, provider)
 
 
 def parse_stack(text: str, source: str = "<stack>") -> Stack:
     return build_stack(YamlDoc.parse(text, source), None)
 
 
-def build_stack(doc: YamlDoc, source: Path | None) -> Stack:
+def build_stack(doc: YamlDoc, source: Path | None, provider_override: str | None = None) -> Stack:
     r = Reader(doc)
-    r.mapping((), allowed=("name", "network", "nodes", "services", "alerts"), required=("name", "services"))
+    r.mapping(
+        (),
+        allowed=("name", "provider", "network", "kubernetes", "nodes", "services", "alerts"),
+        required=("name", "services"),
+    )
     name = _name(r, ("name",))
+    provider = r.string(("provider",), "docker", choices=PROVIDERS)
+    if provider_override is not None:
+        if provider_override not in PROVIDERS:
+            raise ValueError(f"unknown provider {provider_override!r}")
+        provider = provider_override
     network = _network(r)
-    nodes = _nodes(r, network)
+    kubernetes = (
+        _kubernetes(r, network) if provider == "kind" or r.has(("kubernetes",)) else KubernetesSettings()
+    )
+    nodes = _nodes(r, network, kubernetes if provider == "kind" else None)
     # Paths in the file (build contexts, files, rule files) are relative to its folder.
     folder = source.resolve().parent if source is not None else Path.cwd()
-    services = _services(r, nodes, folder)
+    services = _services(r, nodes, folder, allow_none=provider == "kind")
     alerts = read_alert_settings(r, folder)
     _check_alerting(r, services)
-    return Stack(name=name, nodes=nodes, services=services, network=network, source=source, alerts=alerts)
+    if provider == "kind" and services:
+        first = next(iter(services))
+        raise r.doc.error(
+            ("services", first),
+            "the kind provider runs the cluster and its network only so far; services on it are the "
+            "next step (use `services: {}`, or provider: docker)",
+        )
+    return Stack(
+        name=name,
+        nodes=nodes,
+        services=services,
+        network=network,
+        source=source,
+        alerts=alerts,
+        provider=provider,
+        kubernetes=kubernetes,
+    )
 
 
 def _name(r: Reader, path: KeyPath) -> str:
@@ -157,6 +197,41 @@ def _network(r: Reader) -> NetworkSettings:
     return NetworkSettings(supernet=supernet, underlay=underlay, bgp=bgp, unknown_pods=unknown_pods)
 
 
+def _kubernetes(r: Reader, network: NetworkSettings) -> KubernetesSettings:
+    """The kind provider's address ranges: inside the supernet, apart from each other."""
+    base: tuple[str, ...] = ("kubernetes",)
+    r.mapping(base, allowed=("node_network", "pod_cidr", "service_cidr", "storage"), optional=True)
+    defaults = KubernetesSettings()
+    ranges = {
+        field: _cidr(r, (*base, field), getattr(defaults, field))
+        for field in ("node_network", "pod_cidr", "service_cidr")
+    }
+    seen: dict[str, IPv4Network] = {}
+    for field, cidr in ranges.items():
+        path = (*base, field) if r.has((*base, field)) else ("kubernetes",) if r.has(base) else ()
+        if not cidr.subnet_of(network.supernet):
+            raise r.doc.error(path, f"{field} {cidr} is outside the supernet {network.supernet}")
+        for other, other_cidr in seen.items():
+            if cidr.overlaps(other_cidr):
+                raise r.doc.error(path, f"{field} {cidr} overlaps {other} {other_cidr}")
+        seen[field] = cidr
+    if ranges["node_network"].num_addresses < 16:
+        raise r.doc.error(
+            (*base, "node_network"), f"node_network {ranges['node_network']} is too small; /28 or larger"
+        )
+    if ranges["pod_cidr"].prefixlen > 23:
+        raise r.doc.error(
+            (*base, "pod_cidr"),
+            f"pod_cidr {ranges['pod_cidr']} is too small: the control plane and each node take a /24",
+        )
+    if ranges["service_cidr"].prefixlen > 28:
+        raise r.doc.error(
+            (*base, "service_cidr"), f"service_cidr {ranges['service_cidr']} is too small; /28 or larger"
+        )
+    storage = r.string((*base, "storage"), defaults.storage, choices=("local", "longhorn"))
+    return KubernetesSettings(storage=storage, **ranges)
+
+
 def _cidr(r: Reader, path: KeyPath, default: IPv4Network) -> IPv4Network:
     if not r.has(path):
         return default
@@ -167,7 +242,9 @@ def _cidr(r: Reader, path: KeyPath, default: IPv4Network) -> IPv4Network:
         raise r.doc.error(path, f"expected an IPv4 network like 198.18.0.0/15 ({exc})") from None
 
 
-def _nodes(r: Reader, network: NetworkSettings) -> tuple[Node, ...]:
+def _nodes(r: Reader, network: NetworkSettings, kubernetes: KubernetesSettings | None) -> tuple[Node, ...]:
+    """The stack's nodes; on the kind provider (``kubernetes`` given) their pod CIDRs are /24s
+    of the cluster's pod range (node N the N-th; the control plane has the first)."""
     entries = r.sequence(("nodes",)) or ["node-1"]
     nodes: list[Node] = []
     seen: set[str] = set()
@@ -184,7 +261,12 @@ def _nodes(r: Reader, network: NetworkSettings) -> tuple[Node, ...]:
             raise r.doc.error(path, f"node {name!r} is declared twice")
         seen.add(name)
         if cidr is None:
-            cidr = _nth_slash24(r, path, network.supernet, index)
+            if kubernetes is not None:
+                cidr = _nth_slash24(r, path, kubernetes.pod_cidr, index, "pod_cidr (kubernetes)")
+            else:
+                cidr = _nth_slash24(r, path, network.supernet, index)
+        if kubernetes is not None:
+            _check_kind_node_cidr(r, path, cidr, kubernetes)
         if not cidr.subnet_of(network.supernet):
             raise r.doc.error(path, f"pod CIDR {cidr} is outside the supernet {network.supernet}")
         if cidr.overlaps(network.underlay):
@@ -205,13 +287,30 @@ def _nodes(r: Reader, network: NetworkSettings) -> tuple[Node, ...]:
     return tuple(nodes)
 
 
-def _nth_slash24(r: Reader, path: KeyPath, supernet: IPv4Network, index: int) -> IPv4Network:
+def _check_kind_node_cidr(
+    r: Reader, path: KeyPath, cidr: IPv4Network, kubernetes: KubernetesSettings
+) -> None:
+    pool = kubernetes.pod_cidr
+    if not cidr.subnet_of(pool):
+        raise r.doc.error(
+            path, f"pod CIDR {cidr} is outside the cluster's pod_cidr {pool} (kubernetes.pod_cidr)"
+        )
+    control_plane = IPv4Network((int(pool.network_address), 24))
+    if cidr.overlaps(control_plane):
+        raise r.doc.error(
+            path, f"pod CIDR {cidr} overlaps the control plane's {control_plane} (the first /24 of {pool})"
+        )
+
+
+def _nth_slash24(
+    r: Reader, path: KeyPath, supernet: IPv4Network, index: int, what: str = "supernet"
+) -> IPv4Network:
     """Node N gets the N-th /24 of the supernet, as Kube-Router hands out pod CIDRs."""
     room = supernet.num_addresses >> 8 if supernet.prefixlen <= 24 else 0
     if index >= room:
         raise r.doc.error(
             path,
-            f"the supernet {supernet} has no /24 left for node {index} (node N takes the N-th /24 "
+            f"the {what} {supernet} has no /24 left for node {index} (node N takes the N-th /24 "
             "after the supernet's first); give the node a cidr, or the stack a larger supernet",
         )
     return IPv4Network((int(supernet.network_address) + (index << 8), 24))
@@ -234,8 +333,13 @@ SERVICE_FIELDS = (
 )
 
 
-def _services(r: Reader, nodes: tuple[Node, ...], folder: Path) -> dict[str, Service]:
+def _services(
+    r: Reader, nodes: tuple[Node, ...], folder: Path, allow_none: bool = False
+) -> dict[str, Service]:
+    """The services; ``allow_none``: `services: {}` (a kind stack: the cluster alone)."""
     raw = r.raw(("services",))
+    if allow_none and raw == {}:
+        return {}
     if not isinstance(raw, dict) or not raw:
         raise r.doc.error(("services",), "expected a mapping of service name -> settings")
     services: dict[str, Service] = {}

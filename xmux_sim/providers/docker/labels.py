@@ -23,6 +23,8 @@ FAULT = "xmux-sim.fault"  # the fault id
 FAULT_SPEC = "xmux-sim.fault-spec"  # JSON FaultSpec
 FAULT_STATE = "xmux-sim.fault-state"  # JSON: what heal must undo
 FAULT_INJECTED = "xmux-sim.fault-injected"  # wall-clock ISO time
+PROVIDER = "xmux-sim.provider"  # "kind" on a kind run's containers and network (docker runs: unset)
+POD_CIDR = "xmux-sim.pod-cidr"  # on a kind node: the pod CIDR the provider gives it
 REAPER = "xmux-sim.reaper"  # on the reaper container only: the run it watches
 
 

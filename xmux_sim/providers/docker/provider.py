@@ -389,9 +389,12 @@ class DockerProvider:
     # ----- find, status, down ---------------------------------------------------------------
 
     def runs(self) -> list[str]:
+        """This provider's runs (a kind run's containers carry the run label too, and
+        labels.PROVIDER=kind: the kind provider answers for those)."""
         found = {
             (c.attrs.get("Labels") or {})[labels.RUN]
             for c in self.client.containers.list(all=True, filters={"label": labels.RUN}, sparse=True)
+            if (c.attrs.get("Labels") or {}).get(labels.PROVIDER) is None
         }
         return sorted(found)
 
