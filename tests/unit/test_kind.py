@@ -156,6 +156,22 @@ def test_kube_router_routes_only_with_the_stacks_as_and_hold() -> None:
     assert "--bgp-holdtime=90s" in config.kube_router_args(default)  # Kube-Router's own default
 
 
+def test_short_timers_peer_through_node_annotations_and_kube_routers_default_through_its_mesh() -> None:
+    """kube-router v2.1.0 gives --bgp-holdtime only to peers it is told about."""
+    short = kind_stack()
+    assert config.explicit_peering(short) and "--nodes-full-mesh=false" in config.kube_router_args(short)
+    addresses = {"control-plane": "198.19.240.10", "node-1": "198.19.240.11", "node-2": "198.19.240.12"}
+    notes = config.peer_annotations(short, addresses)
+    assert notes["node-1"] == {
+        "kube-router.io/node.asn": "64600",
+        "kube-router.io/peer.ips": "198.19.240.10,198.19.240.12",
+        "kube-router.io/peer.asns": "64600,64600",
+    }
+    default = parse_stack(KIND_STACK.replace("  bgp: {asn: 64600, hold: 6, keepalive: 2}\n", ""), "k.yaml")
+    assert not config.explicit_peering(default)
+    assert "--nodes-full-mesh=true" in config.kube_router_args(default)
+
+
 def test_kube_router_is_a_daemonset_on_every_node_from_the_preloaded_image() -> None:
     docs = list(yaml.safe_load_all(config.kube_router_manifest(kind_stack())))
     ds = next(d for d in docs if d["kind"] == "DaemonSet")

@@ -22,9 +22,11 @@ __all__ = [
     "control_plane_cidr",
     "coredns_configmap",
     "corefile",
+    "explicit_peering",
     "kind_config",
     "kube_router_args",
     "kube_router_manifest",
+    "peer_annotations",
 ]
 
 CONTROL_PLANE = "control-plane"
@@ -111,11 +113,41 @@ def kind_config(stack: Stack, run_id: str, node_image: str) -> str:
     return yaml.safe_dump(config, sort_keys=False)
 
 
+KUBE_ROUTER_HOLD_S = 90.0
+"""Kube-Router's default BGP hold time (and the only one its automatic node mesh uses)."""
+
+
+def explicit_peering(stack: Stack) -> bool:
+    """Whether nodes peer through annotations instead of kube-router's automatic mesh.
+
+    kube-router v2.1.0 gives `--bgp-holdtime` only to peers it is told about (flags or node
+    annotations); the full mesh it builds between nodes always keeps gobgp's 90 s. So a
+    stack with other timers switches the mesh off and names each node's peers on its Node
+    object: the same iBGP sessions between the same addresses, with the stack's hold time.
+    """
+    return stack.network.bgp.hold != KUBE_ROUTER_HOLD_S
+
+
+def peer_annotations(stack: Stack, addresses: dict[str, str]) -> dict[str, dict[str, str]]:
+    """Stack node (or control plane) -> the kube-router annotations naming its peers."""
+    asn = str(stack.network.bgp.asn)
+    out: dict[str, dict[str, str]] = {}
+    for node in addresses:
+        peers = [ip for other, ip in sorted(addresses.items()) if other != node]
+        out[node] = {
+            "kube-router.io/node.asn": asn,
+            "kube-router.io/peer.ips": ",".join(peers),
+            "kube-router.io/peer.asns": ",".join(asn for _ in peers),
+        }
+    return out
+
+
 def kube_router_args(stack: Stack) -> list[str]:
     """kube-router as the CNI and BGP speaker only: no firewall, no service proxy (this
     kernel has no IPVS; kube-proxy does services in iptables mode), no overlay (no IPIP;
     every node is on one L2 network). The stack's AS and hold time; gobgp sends keepalives
-    at a third of it."""
+    at a third of it. With short timers, peers come from node annotations (see
+    :func:`explicit_peering`)."""
     bgp = stack.network.bgp
     return [
         "--run-router=true",
@@ -124,7 +156,7 @@ def kube_router_args(stack: Stack) -> list[str]:
         "--enable-cni=true",
         "--enable-ibgp=true",
         "--enable-overlay=false",
-        "--nodes-full-mesh=true",
+        f"--nodes-full-mesh={'false' if explicit_peering(stack) else 'true'}",
         "--advertise-pod-cidr=true",
         "--bgp-graceful-restart=false",
         f"--cluster-asn={bgp.asn}",

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Network
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import docker
 import docker.errors
@@ -383,12 +384,21 @@ class KindProvider:
 
     def _configure(self, run: KindRun, stack: Stack) -> None:
         """Pod CIDRs as the stack file says, CoreDNS without upstream, kube-router."""
-        for node in run.nodes().values():
-            if node.cidr is None:
-                continue
-            k8s_name = node.container.name
-            patch = json.dumps({"spec": {"podCIDR": str(node.cidr), "podCIDRs": [str(node.cidr)]}})
-            run.kubectl("patch", "node", k8s_name, "--type=merge", "-p", patch)
+        nodes = run.nodes()
+        peers = kind_config.peer_annotations(stack, {n: node.ip for n, node in nodes.items() if node.ip})
+        for name, node in nodes.items():
+            body: dict[str, Any] = {}
+            if node.cidr is not None:
+                body["spec"] = {"podCIDR": str(node.cidr), "podCIDRs": [str(node.cidr)]}
+            if kind_config.explicit_peering(stack):
+                body["metadata"] = {"annotations": peers.get(name, {})}
+            if body:
+                run.kubectl("patch", "node", node.container.name, "--type=merge", "-p", json.dumps(body))
+        if kind_config.explicit_peering(stack):
+            self.progress(
+                f"BGP hold {stack.network.bgp.hold:g}s: nodes peer through kube-router's node "
+                "annotations (its automatic mesh keeps a 90 s hold)"
+            )
         run.apply(kind_config.coredns_configmap(), "coredns")
         run.apply(kind_config.kube_router_manifest(stack), "kube-router")
 
