@@ -27,7 +27,7 @@ import pytest
 from xmux_sim.checkers.convergence import RouteTarget, convergence_time
 from xmux_sim.fabric.watcher import RouteWatcher
 from xmux_sim.faults.spec import FaultSpec
-from xmux_sim.providers.kind.provider import KindProvider, KindRun
+from xmux_sim.providers.kind.provider import KindProvider, KindRun, run_dir
 from xmux_sim.timeline import Timeline
 from xmux_sim.topology import load_stack, parse_stack
 
@@ -294,3 +294,6 @@ def test_a_sigkilled_up_leaves_nothing_behind(docker_client: docker.DockerClient
         proc.wait()
     assert run_id is not None
     wait_for(lambda: nothing_left(docker_client, run_id), 60, "the reaper removing the cluster")
+    # The next `up` forgets the folder the killed harness left (kind config, kubeconfig).
+    KindProvider()._forget_reaped_runs()
+    assert not run_dir(run_id).exists()

@@ -227,6 +227,7 @@ class KindProvider:
         tags = self.images.require([NODE_IMAGE, "reaper", "base"])
         kind = self.images.host_program(NODE_IMAGE, "kind")
         self._check_ranges_free(stack)
+        self._forget_reaped_runs()
         run_id = run_id or new_run_id()
         run = KindRun(provider=self, run_id=run_id, stack_name=stack.name, stack=stack)
         started = time.monotonic()
@@ -259,6 +260,17 @@ class KindProvider:
         if keep:
             run.keep()
         return run
+
+    def _forget_reaped_runs(self) -> None:
+        """The folders of runs the reaper removed (their harness died): the reaper removes
+        what is on the engine, this the kind config and kubeconfig the harness left."""
+        folder = run_dir("x").parent
+        if not folder.is_dir():
+            return
+        alive = set(self.runs())
+        for child in folder.iterdir():
+            if child.is_dir() and child.name not in alive:
+                shutil.rmtree(child, ignore_errors=True)
 
     def _check_ranges_free(self, stack: Stack) -> None:
         """No other run may use the node network (Docker would refuse it, less clearly)."""
