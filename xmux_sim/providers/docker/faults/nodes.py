@@ -7,15 +7,22 @@ How each drop mode is felt by the other nodes, as measured on our machines:
   withdraw after the hold timer, but the kernel keeps forwarding: the underlay still
   carries packets and the node's own table stays as it was (a hung kube-router).
 - power: the link is pulled first, so peers see silence rather than a TCP close (a VM
-  that loses power sends no FIN), then every container of the node is killed.
+  that loses power sends no FIN), then every container of the node is killed, together.
+  An app on a lazy volume (durability: lazy) is cut through its FUSE layer, which reports
+  the unsynced bytes that die with it; a plain volume's writes outlive the cut in the
+  host's page cache, and the event says so.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import docker.errors
 from docker.models.containers import Container
 
 from xmux_sim.faults.base import FaultError, State
+from xmux_sim.faults.together import at_once
+from xmux_sim.providers.docker import labels, lazy
 from xmux_sim.providers.docker.faults.core import DockerFault, status_of
 from xmux_sim.providers.docker.faults.targets import run_in
 
@@ -55,10 +62,23 @@ class DropNode(DockerFault):
         if mode == "bgp":
             router.pause()
         if mode == "power":
-            for name in state["containers"]:
-                container = self.targets.container(name)
-                if container is not None and status_of(container) == "running":
-                    container.kill()
+            running = [c for c in map(self.targets.container, state["containers"]) if c is not None]
+            at_once([(c.name, self._cut(c)) for c in running if status_of(c) == "running"])
+
+    def _cut(self, container: Container) -> Callable[[], None]:
+        """The power cut of one container; an app's volume reports what the cut lost."""
+        pod = f"{container.labels.get(labels.SERVICE)}-{container.labels.get(labels.REPLICA)}"
+        is_app = container.labels.get(labels.ROLE) == "app"
+
+        def cut() -> None:
+            if is_app and lazy.is_lazy(container):
+                self.unsynced[pod] = lazy.power_off(container)
+                return
+            container.kill()
+            if is_app and lazy.has_volume(container):
+                self.unsynced[pod] = None
+
+        return cut
 
     def _revert(self, state: State) -> None:
         router = self.targets.container(state["router"])
