@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import json
 import tarfile
+from contextlib import suppress
 from typing import Any
 
 import docker
@@ -90,7 +91,15 @@ def has_volume(container: Any) -> bool:
 
 def power_off(container: Any, **loss: object) -> int:
     """Cut the power of a container on a lazy volume: its FUSE layer dies with the program and the
-    unsynced writes ``loss`` chooses (all, by default) are gone. The bytes lost."""
-    answer = ask(container, "power-off", **{k: v for k, v in loss.items() if v is not None})
+    unsynced writes ``loss`` chooses (all, by default) are gone. The bytes lost.
+
+    A volume that does not answer still loses its power (the container is killed), and the
+    error says that what it lost is not known."""
+    try:
+        answer = ask(container, "power-off", **{k: v for k, v in loss.items() if v is not None})
+    except LazyVolumeError as exc:
+        with suppress(docker.errors.APIError):  # already dead is dead enough
+            container.kill()
+        raise LazyVolumeError(f"{exc}; killed without counting what it lost") from None
     container.wait(timeout=60)
     return int(answer.get("lost_bytes", 0))

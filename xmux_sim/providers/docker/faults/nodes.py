@@ -72,7 +72,10 @@ class DropNode(DockerFault):
 
         def cut() -> None:
             if is_app and lazy.is_lazy(container):
-                self.unsynced[pod] = lazy.power_off(container)
+                try:
+                    self.unsynced[pod] = lazy.power_off(container)
+                except lazy.LazyVolumeError as exc:
+                    raise FaultError(str(exc)) from None
                 return
             container.kill()
             if is_app and lazy.has_volume(container):
