@@ -158,26 +158,38 @@ class ControlServer:
             return {"ok": True, **status(self.volume)}, None
         if op == "kill-app":
             return {"ok": True, **status(self.volume)}, self._kill_app
+        if op == "power-off":
+            return self.cut(request), self._power_off
         before = status(self.volume)
         if "path" in request:
             self.volume.resolve(request["path"])  # a path that is not there is refused before the freeze
-        if op == "power-off":
-            self._freeze()  # from here the program's requests wait for ever
         loss = lose_unsynced(
             self.volume,
             path=request.get("path"),
             seed=request.get("seed"),
             fraction=float(request.get("fraction", 1.0)),
         )
-        answer = {"ok": True, "before": before, **loss.report()}
-        if op == "power-off":
-            if "path" in request:
-                self.volume.sync_all()  # only the named file loses anything
-
-            _write_durably(self.report_path, json.dumps(answer).encode())
-            return answer, self._power_off
         await self._invalidate(loss)
-        return answer, None
+        return {"ok": True, "before": before, **loss.report()}, None
+
+    def cut(self, request: dict[str, Any]) -> dict[str, Any]:
+        """The first half of a power-off: freeze the program, lose what ``request`` chooses, leave the
+        answer in the container's files. The caller then kills everything (``power_off``)."""
+        before = status(self.volume)
+        if "path" in request:
+            self.volume.resolve(request["path"])  # a path that is not there is refused before the freeze
+        self._freeze()  # from here the program's requests wait for ever
+        loss = lose_unsynced(
+            self.volume,
+            path=request.get("path"),
+            seed=request.get("seed"),
+            fraction=float(request.get("fraction", 1.0)),
+        )
+        if "path" in request:
+            self.volume.sync_all()  # only the named file loses anything
+        answer = {"ok": True, "before": before, **loss.report()}
+        _write_durably(self.report_path, json.dumps(answer).encode())
+        return answer
 
 
 def _write_durably(path: str, data: bytes) -> None:

@@ -15,7 +15,7 @@ How each drop mode is felt by the other nodes, as measured on our machines:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from functools import partial
 
 import docker.errors
 from docker.models.containers import Container
@@ -25,6 +25,18 @@ from xmux_sim.faults.together import at_once
 from xmux_sim.providers.docker import labels, lazy
 from xmux_sim.providers.docker.faults.core import DockerFault, status_of
 from xmux_sim.providers.docker.faults.targets import run_in
+
+
+def _pod(container: Container) -> str:
+    return f"{container.labels.get(labels.SERVICE)}-{container.labels.get(labels.REPLICA)}"
+
+
+def _cut(container: Container, on_lazy: bool) -> None:
+    """One container's power cut: a lazy volume's FUSE layer takes the unsynced writes with it."""
+    if on_lazy:
+        lazy.cut_power(container)
+    else:
+        container.kill()
 
 
 def _connected(router: Container, network: str) -> bool:
@@ -63,25 +75,22 @@ class DropNode(DockerFault):
             router.pause()
         if mode == "power":
             running = [c for c in map(self.targets.container, state["containers"]) if c is not None]
-            at_once([(c.name, self._cut(c)) for c in running if status_of(c) == "running"])
+            running = [c for c in running if status_of(c) == "running"]
+            apps = {c.name: _pod(c) for c in running if c.labels.get(labels.ROLE) == "app"}
+            on_lazy = [c for c in running if c.name in apps and lazy.is_lazy(c)]
+            at_once([(c.name, partial(_cut, c, c in on_lazy)) for c in running])
+            # Counted once every cut has landed, so reading the reports does not space the cuts out.
+            for c in running:
+                if c in on_lazy:
+                    self.unsynced[apps[c.name]] = self._lost(c)
+                elif c.name in apps and lazy.has_volume(c):
+                    self.unsynced[apps[c.name]] = None
 
-    def _cut(self, container: Container) -> Callable[[], None]:
-        """The power cut of one container; an app's volume reports what the cut lost."""
-        pod = f"{container.labels.get(labels.SERVICE)}-{container.labels.get(labels.REPLICA)}"
-        is_app = container.labels.get(labels.ROLE) == "app"
-
-        def cut() -> None:
-            if is_app and lazy.is_lazy(container):
-                try:
-                    self.unsynced[pod] = lazy.power_off(container)
-                except lazy.LazyVolumeError as exc:
-                    raise FaultError(str(exc)) from None
-                return
-            container.kill()
-            if is_app and lazy.has_volume(container):
-                self.unsynced[pod] = None
-
-        return cut
+    def _lost(self, container: Container) -> int:
+        try:
+            return lazy.lost_at_power_off(container)
+        except lazy.LazyVolumeError as exc:
+            raise FaultError(f"{self.spec.describe()}: {exc}") from None
 
     def _revert(self, state: State) -> None:
         router = self.targets.container(state["router"])
