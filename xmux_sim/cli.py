@@ -312,6 +312,7 @@ def cmd_fault(args: argparse.Namespace) -> int:
     from xmux_sim.faults.kind import FAULT_KINDS
     from xmux_sim.faults.spec import FaultSpec, FaultSpecError
     from xmux_sim.services.roles import aim
+    from xmux_sim.timeline import unsynced_text
 
     info = FAULT_KINDS.get(args.kind)
     if info is None:
@@ -326,9 +327,15 @@ def cmd_fault(args: argparse.Namespace) -> int:
     with term.working(f"injecting {spec.describe()}"):
         # A role is resolved now; a follower is the choice of seed 0, the same each time.
         fault = inject_aimed(run.faults(), spec, lambda s: aim(s, run, seed=0))
-    said = fault.spec.describe(fault.aimed)
+    said = fault.spec.describe(fault.aimed) + unsynced_text(fault.unsynced)
     if args.json:
-        described = {"id": fault.id, "run": run.run_id, "kind": spec.kind, "description": said}
+        described = {
+            "id": fault.id,
+            "run": run.run_id,
+            "kind": spec.kind,
+            "description": said,
+            "unsynced_lost": fault.unsynced,
+        }
         out.print(json.dumps(described), soft_wrap=True, markup=False)
     else:
         console.print(plain(f"injected {said} into run {run.run_id}; heal with `xmux-sim heal {fault.id}`"))

@@ -78,6 +78,9 @@ class FaultEvent:
     """Pod -> the role target that picked it at injection (``nats-2`` -> ``leader-of(nats, stream=S)``)."""
     spread_ms: float | None = None
     """A fault on several targets at once: how far apart its cuts landed (last - first)."""
+    unsynced: Mapping[str, int | None] = field(default_factory=dict)
+    """A power cut: pod -> bytes of unsynced writes its lazy volume lost (None: a plain volume,
+    the host's page cache kept them)."""
 
     @property
     def kind(self) -> str:
@@ -86,7 +89,7 @@ class FaultEvent:
     @property
     def description(self) -> str:
         spread = f" (together within {self.spread_ms:.1f} ms)" if self.spread_ms is not None else ""
-        return self.spec.describe(self.aimed) + spread
+        return self.spec.describe(self.aimed) + spread + unsynced_text(self.unsynced)
 
     @property
     def duration_s(self) -> float | None:
@@ -94,6 +97,24 @@ class FaultEvent:
 
     def window(self) -> FaultWindow:
         return FaultWindow(f"{self.description} [{self.id}]", self.inject_t, self.heal_t)
+
+
+def unsynced_text(unsynced: Mapping[str, int | None]) -> str:
+    """`` [unsynced lost: nats-0 412.0 KiB, nats-1 0 B; page cache kept: minio-0]`` (empty: no power cut)."""
+    if not unsynced:
+        return ""
+    lazy = [f"{pod} {_size(n)}" for pod, n in sorted(unsynced.items()) if n is not None]
+    plain = sorted(pod for pod, n in unsynced.items() if n is None)
+    parts = ([f"unsynced lost: {', '.join(lazy)}"] if lazy else []) + (
+        [f"page cache kept: {', '.join(plain)}"] if plain else []
+    )
+    return f" [{'; '.join(parts)}]"
+
+
+def _size(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    return f"{n / 1024:.1f} KiB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MiB"
 
 
 class Phase(StrEnum):
@@ -207,10 +228,17 @@ class Timeline:
         t: float | None = None,
         aimed: Mapping[str, str] | None = None,
         spread_ms: float | None = None,
+        unsynced: Mapping[str, int | None] | None = None,
     ) -> FaultEvent:
         t = self.clock.now() if t is None else t
         event = FaultEvent(
-            fault_id, spec, t, inject_wall=self.clock.wall(t), aimed=dict(aimed or {}), spread_ms=spread_ms
+            fault_id,
+            spec,
+            t,
+            inject_wall=self.clock.wall(t),
+            aimed=dict(aimed or {}),
+            spread_ms=spread_ms,
+            unsynced=dict(unsynced or {}),
         )
         with self._lock:
             self._events.append(event)

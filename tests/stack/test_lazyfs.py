@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import docker
 import pytest
 
+from xmux_sim.providers.docker import lazy
 from xmux_sim.providers.docker.durability import NatsAlone, PostgresAlone, power_cut_round
 from xmux_sim.providers.docker.provider import DockerProvider
 from xmux_sim.providers.docker.solo import SoloRun
@@ -151,6 +152,16 @@ def test_power_off_reports_what_it_lost(solo: SoloRun) -> None:
     assert answer["lost_bytes"] == 15 + 12 + 18, answer
     # log, trunc, new, dir/f; old, renamed, gone, new, dir in / and f in dir.
     assert answer["lost_files"] == 4 and answer["lost_entries"] == 6, answer
+    assert app.container.wait(timeout=30)["StatusCode"] == 137
+    assert solo.volume_files(app) == AFTER_CUT
+
+
+def test_sigpwr_is_the_same_power_off_without_an_exec(solo: SoloRun) -> None:
+    """What drop-node power sends each lazy app: the cut of `power-off` by a signal, and its report."""
+    app = solo.app("lazyfs", "/data", lazy_volume=True, command=["python3", "-c", WRITER], name="sigpwr")
+    app.wait_for_log("READY", timeout=60)
+    lazy.cut_power(app.container)
+    assert lazy.lost_at_power_off(app.container) == 15 + 12 + 18, "the same loss as the power-off request"
     assert app.container.wait(timeout=30)["StatusCode"] == 137
     assert solo.volume_files(app) == AFTER_CUT
 

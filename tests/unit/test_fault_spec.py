@@ -20,6 +20,8 @@ def test_cli_form_and_scenario_form_agree() -> None:
 def test_defaults_and_normalisation() -> None:
     assert FaultSpec.parse("drop-node", {"node": "node-1"}).params["mode"] == "link"
     assert FaultSpec.parse("wipe-volume", {"pod": "nats-1"}).params["restart"] == "at-once"
+    lose = FaultSpec.parse("lose-unsynced", {"pod": "nats-1", "path": "jetstream/x.blk"})
+    assert lose.params == {"pod": "nats-1", "path": "jetstream/x.blk", "fraction": 1.0, "seed": 1}
     spec = FaultSpec.from_args("partition", ["a=node-1", "b=node-2,node-3"])
     assert spec.params == {"a": ("node-1",), "b": ("node-2", "node-3"), "direction": "both"}
     assert FaultSpec.from_args("latency", ["service=mongo", "ms=200ms"]).params["ms"] == 200.0
@@ -35,6 +37,13 @@ def test_defaults_and_normalisation() -> None:
         ("kill", {"pod": "postgres-0", "node": "node-1"}, "node", "takes no"),
         ("drop-node", {"node": "node-1", "mode": "flood"}, "mode", "link, bgp, power"),
         ("wipe-volume", {"pod": "nats-1", "restart": "later"}, "restart", "at-once, at-heal"),
+        ("power-off", {}, None, "exactly one of: pod, pods"),
+        ("lose-unsynced", {"pod": "nats-1", "fraction": 1.5}, "fraction", "above the maximum 1"),
+        ("lose-unsynced", {"pod": "nats-1", "path": "../etc/passwd"}, "path", "inside the data volume"),
+        ("lose-unsynced", {"pod": "nats-1", "path": "/abs"}, "path", "inside the data volume"),
+        ("lose-unsynced", {"pod": "nats-1", "path": "a/./b"}, "path", "no '..' or empty parts"),
+        ("lose-unsynced", {"pod": "nats-1", "path": "x" * 256}, "path", "1 to 255 characters"),
+        ("lose-unsynced", {"pod": "nats-1", "seed": -1}, "seed", "below the minimum 0"),
         ("loss", {"node": "node-1", "percent": 130}, "percent", "out of range"),
         ("loss", {"percent": 10}, None, "exactly one of: node, pod"),
         ("latency", {"service": "mongo"}, "ms", "ms > 0"),

@@ -163,6 +163,9 @@ class Part(Fault):
         self.log.append(f"cut {state['target']}")
         if self.fail:
             raise FaultError("router gone")
+        # A power cut reports what each lazy volume lost; node-3's pod is on a plain volume.
+        number = state["target"][-1]
+        self.unsynced[f"nats-{number}"] = None if number == "3" else 1000 * int(number)
 
     def _revert(self, state: State) -> None:
         self.meet.wait()
@@ -206,6 +209,9 @@ def test_several_targets_go_in_together_and_come_out_together() -> None:
     (event,) = timeline.events
     assert event.spread_ms is not None and 0 <= event.spread_ms < 5000
     assert event.description.startswith("drop-node nodes=node-1,node-2,node-3 mode=power (together within ")
+    assert event.unsynced == {"nats-1": 1000, "nats-2": 2000, "nats-3": None}, "every part's losses"
+    lost = " [unsynced lost: nats-1 1000 B, nats-2 2.0 KiB; page cache kept: nats-3]"
+    assert event.description.endswith(lost)
     fault.heal()
     assert sorted(log[3:]) == [f"back {n}" for n in THREE]
     assert ledger.log == ["record drop-node nodes=node-1,node-2,node-3 mode=power", "forget"]

@@ -71,3 +71,38 @@ def test_drop_answers_with_the_loss_and_status_counts_it(tmp_path: Path) -> None
     answer, after = asyncio.run(server.handle({"op": "power-off"}))
     assert calls == ["freeze"] and after is not None, "power-off freezes first and cuts after answering"
     assert json.loads(report.read_text()) == answer, "the answer also stays in the container's files"
+
+
+def test_power_off_of_one_file_loses_only_that_file_and_syncs_the_rest(tmp_path: Path) -> None:
+    import asyncio
+    import stat
+
+    backing_dir = tmp_path / "volume"
+    backing_dir.mkdir()
+    volume = LazyVolume(Backing.open(str(backing_dir)))
+    kept = volume.make(volume.root, b"kept", stat.S_IFREG | 0o644, 0, 0)
+    lost = volume.make(volume.root, b"lost", stat.S_IFREG | 0o644, 0, 0)
+    volume.sync_all()  # both names durable, both files empty
+    volume.write(kept, 0, b"k" * 300)
+    volume.write(lost, 0, b"l" * 200)
+    server = ControlServer(
+        volume, _no_invalidation, lambda: None, lambda: None, lambda: None, str(tmp_path / "r.json")
+    )
+    answer, after = asyncio.run(server.handle(parse(b'{"op": "power-off", "path": "lost"}')))
+    assert after is not None
+    assert (answer["lost_bytes"], answer["lost_files"], answer["lost_entries"]) == (200, 1, 0)
+    assert (backing_dir / "kept").read_bytes() == b"k" * 300, "everything but the named file is synced"
+    assert (backing_dir / "lost").read_bytes() == b"", "the named file keeps only its synced state"
+
+
+def test_power_off_of_a_missing_file_is_refused_before_the_program_is_frozen(tmp_path: Path) -> None:
+    import asyncio
+
+    (tmp_path / "volume").mkdir()
+    volume = LazyVolume(Backing.open(str(tmp_path / "volume")))
+    calls: list[str] = []
+    freeze = lambda: calls.append("freeze")  # noqa: E731
+    server = ControlServer(volume, _no_invalidation, freeze, lambda: None, lambda: None, str(tmp_path / "r"))
+    with pytest.raises(OSError):
+        asyncio.run(server.handle(parse(b'{"op": "power-off", "path": "no/such/file"}')))
+    assert calls == [], "the program goes on when the request is refused"

@@ -223,3 +223,36 @@ def test_sync_all_makes_the_disk_what_the_program_sees(backing: Path) -> None:
     p.volume.sync_all()
     assert tree(backing) == p.view()
     assert p.volume.unsynced().entries == 0 and p.volume.unsynced().bytes == 0
+
+
+def test_a_directory_replaced_by_a_new_one_that_took_its_files_persists(backing: Path) -> None:
+    # What nats-server does with a raft group's directory: a new directory takes the old
+    # one's files and then its name. Syncing the parent once broke on the cycle (the new
+    # directory's own name was the entry being synced) and failed fsync with EIO.
+    (backing / "js" / "meta").mkdir(parents=True)
+    (backing / "js" / "meta" / "peers").write_bytes(b"P")
+    p = Program(backing)
+    p.mkdir("js/new")
+    p.rename("js/meta/peers", "js/new/peers")
+    p.rmdir("js/meta")
+    p.rename("js/new", "js/meta")
+    p.fsync("js")
+    assert tree(backing / "js") == {"meta": "dir"}, "only the directory's name is durable, not its files"
+    lose_unsynced(p.volume)
+    assert p.view() == {"js": "dir", "js/meta": "dir"}, "the moved file was never synced in its new place"
+    p.fsync("")
+    p.fsync("js/meta")
+    assert tree(backing) == {"js": "dir", "js/meta": "dir"}, "nothing left over from the move"
+
+
+def test_the_same_replacement_synced_in_full_keeps_every_file(backing: Path) -> None:
+    (backing / "js" / "meta").mkdir(parents=True)
+    (backing / "js" / "meta" / "peers").write_bytes(b"P")
+    p = Program(backing)
+    p.mkdir("js/new")
+    p.rename("js/meta/peers", "js/new/peers")
+    p.rmdir("js/meta")
+    p.rename("js/new", "js/meta")
+    p.fsync("js")
+    p.fsync("js/meta")
+    assert tree(backing) == {"js": "dir", "js/meta": "dir", "js/meta/peers": b"P"}

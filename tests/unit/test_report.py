@@ -116,6 +116,7 @@ def test_results_json_holds_verdicts_figures_and_run_facts(tmp_path: Path) -> No
             "description": "kill pod=postgres-0",
             "aimed": {},
             "spread_ms": None,
+            "unsynced_lost": {},
             "inject_t": 5.0,
             "heal_t": 8.0,
             "duration_s": 3.0,

@@ -44,6 +44,14 @@ def test_default_stack_has_the_foundations() -> None:
     assert stack.services["mongo"].flavour == "secantusdb"
 
 
+def test_durability_is_host_unless_lazy_is_asked_and_the_replicated_stack_asks_for_its_data() -> None:
+    assert {s.durability for s in load_stack("xmux").services.values()} == {"host"}
+    replicated = load_stack("replicated").services
+    assert {n for n, s in replicated.items() if s.durability == "lazy"} == {"postgres", "nats", "minio"}
+    one = parse_stack("name: x\nservices:\n  q: {kind: nats, durability: lazy}\n", "q.yaml")
+    assert one.services["q"].durability == "lazy"
+
+
 def test_good_file_is_modelled() -> None:
     stack = parse_stack(GOOD, "small.yaml")
     assert [n.cidr for n in stack.nodes] == [IPv4Network("198.18.1.0/24"), IPv4Network("198.18.2.0/24")]
@@ -108,6 +116,26 @@ def test_good_file_is_modelled() -> None:
             "network.unknown_pods: 'drop' is not one of: blackhole, unreachable",
         ),
         ("name: x\nservices:\n  db: {kind: postgres, flavour: fast}\n", 3, "has no flavours"),
+        (
+            "name: x\nservices:\n  db: {kind: postgres, durability: lazyish}\n",
+            3,
+            "services.db.durability: 'lazyish' is not one of: host, lazy",
+        ),
+        (
+            "name: x\nservices:\n  p: {kind: prometheus, durability: lazy}\n",
+            3,
+            "kind 'prometheus' keeps no data",
+        ),
+        (
+            "name: x\nservices:\n  db: {kind: postgres, image: 'pg:16', durability: lazy}\n",
+            3,
+            "lazy needs the kind's own image and entrypoint",
+        ),
+        (
+            "name: x\nservices:\n  db: {kind: postgres, command: [postgres], durability: lazy}\n",
+            3,
+            "lazy needs the kind's own image and entrypoint",
+        ),
         ("name: x\nservices:\n  m: {kind: mongo, flavour: fast}\n", 3, "'fast' is not one of"),
         ("name: Bad Name\nservices:\n  db: {kind: postgres}\n", 1, "name: 'Bad Name': expected lower-case"),
         ("name: x\nservices:\n  db: {kind: postgres}\n  db: {kind: nginx}\n", 4, "'db' appears twice"),

@@ -21,7 +21,7 @@ from xmux_sim.faults.spec import FaultSpec
 from xmux_sim.providers.base import HasFaults, RunFaults
 from xmux_sim.scenario.model import TimedFault
 from xmux_sim.services.roles import Aimed
-from xmux_sim.timeline import Timeline
+from xmux_sim.timeline import Timeline, unsynced_text
 
 Say = Callable[[str], None]
 Aim = Callable[[FaultSpec], Aimed]
@@ -91,7 +91,8 @@ class FaultPlayer:
                 with self._lock:
                     self._injected.append(fault)
                     self.active[fault.id] = fault.spec.describe(fault.aimed)
-                self.say(f"[{self._elapsed():6.1f}s] injected {fault.spec.describe(fault.aimed)}")
+                lost = unsynced_text(fault.unsynced)
+                self.say(f"[{self._elapsed():6.1f}s] injected {fault.spec.describe(fault.aimed)}{lost}")
             elif i in by_index:
                 fault = by_index.pop(i)
                 if self._heal(fault):

@@ -61,6 +61,9 @@ class Fault(ABC):
         """Pod -> the role target that picked it (set by whoever resolved the roles), for the timeline."""
         self.spread_ms: float | None = None
         """Set by ``_apply`` of a fault on several targets: how far apart their cuts landed."""
+        self.unsynced: dict[str, int | None] = {}
+        """Set by ``_apply`` of a power cut: pod -> bytes of unsynced writes its volume lost
+        (None: a plain volume, whose writes the host's page cache kept)."""
 
     @property
     def active(self) -> bool:
@@ -82,7 +85,7 @@ class Fault(ABC):
             self.heal()
             raise
         if self.timeline is not None:
-            self.timeline.injected(self.id, self.spec, started, self.aimed, self.spread_ms)
+            self.timeline.injected(self.id, self.spec, started, self.aimed, self.spread_ms, self.unsynced)
         return self
 
     def heal(self) -> None:

@@ -91,6 +91,8 @@ class Together(Fault):
 
     def _apply(self, state: State) -> None:
         self.spread_ms = at_once(self._each(state, "_apply"))
+        for part in self.parts:
+            self.unsynced.update(part.unsynced)
 
     def _revert(self, state: State) -> None:
         at_once(self._each(state, "_revert"))

@@ -3,7 +3,7 @@
 lazyfs run --mount DIR -- PROGRAM [ARGS...]    PID 1: DIR made lazy, PROGRAM run on it
 lazyfs status | sync | kill-app                 ask the running file system
 lazyfs drop [--path P] [--seed S --fraction F]
-lazyfs power-off [--seed S --fraction F]
+lazyfs power-off [--path P] [--seed S --fraction F]
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("status", "sync", "kill-app"):
         sub.add_parser(name)
     drop = sub.add_parser("drop", help="forget unsynced state while the program runs")
-    drop.add_argument("--path", help="one file, relative to the mount (default: everything)")
     power = sub.add_parser("power-off", help="lose unsynced state and kill everything in the container")
     for p in (drop, power):
+        p.add_argument("--path", help="one file, relative to the mount (default: everything)")
         p.add_argument("--seed", type=int, help="torn: lose only a seeded choice of the unsynced pages")
         p.add_argument("--fraction", type=float, help="torn: the share of unsynced pages lost (0..1)")
     args = parser.parse_args(argv)

@@ -7,9 +7,10 @@ Requests (``op`` and its arguments):
     {"op": "drop", "path": P?, "seed": S?, "fraction": F?}
         forget unsynced state while the program runs (of file P only, or of everything);
         with a seed, only that fraction of the unsynced pages is lost, the rest written
-    {"op": "power-off", "seed": S?, "fraction": F?}
+    {"op": "power-off", "path": P?, "seed": S?, "fraction": F?}
         stop answering the program, report what is lost, then kill everything in the
-        container (this process last); with a seed, a torn write as for drop
+        container (this process last); with a seed, a torn write as for drop; with a
+        path, only that file's unsynced state is lost and everything else is synced first
     {"op": "kill-app"}
         SIGKILL the program (a crash, not a power cut): what it wrote survives, as in a
         page cache, and is synced when this process then exits
@@ -67,7 +68,7 @@ def parse(raw: bytes) -> dict[str, Any]:
         "sync": set(),
         "kill-app": set(),
         "drop": {"path", "seed", "fraction"},
-        "power-off": {"seed", "fraction"},
+        "power-off": {"path", "seed", "fraction"},
     }
     op = request.get("op")
     if op not in allowed:
@@ -157,21 +158,38 @@ class ControlServer:
             return {"ok": True, **status(self.volume)}, None
         if op == "kill-app":
             return {"ok": True, **status(self.volume)}, self._kill_app
-        before = status(self.volume)
         if op == "power-off":
-            self._freeze()  # from here the program's requests wait for ever
+            return self.cut(request), self._power_off
+        before = status(self.volume)
+        if "path" in request:
+            self.volume.resolve(request["path"])  # a path that is not there is refused before the freeze
         loss = lose_unsynced(
             self.volume,
             path=request.get("path"),
             seed=request.get("seed"),
             fraction=float(request.get("fraction", 1.0)),
         )
-        answer = {"ok": True, "before": before, **loss.report()}
-        if op == "power-off":
-            _write_durably(self.report_path, json.dumps(answer).encode())
-            return answer, self._power_off
         await self._invalidate(loss)
-        return answer, None
+        return {"ok": True, "before": before, **loss.report()}, None
+
+    def cut(self, request: dict[str, Any]) -> dict[str, Any]:
+        """The first half of a power-off: freeze the program, lose what ``request`` chooses, leave the
+        answer in the container's files. The caller then kills everything (``power_off``)."""
+        before = status(self.volume)
+        if "path" in request:
+            self.volume.resolve(request["path"])  # a path that is not there is refused before the freeze
+        self._freeze()  # from here the program's requests wait for ever
+        loss = lose_unsynced(
+            self.volume,
+            path=request.get("path"),
+            seed=request.get("seed"),
+            fraction=float(request.get("fraction", 1.0)),
+        )
+        if "path" in request:
+            self.volume.sync_all()  # only the named file loses anything
+        answer = {"ok": True, "before": before, **loss.report()}
+        _write_durably(self.report_path, json.dumps(answer).encode())
+        return answer
 
 
 def _write_durably(path: str, data: bytes) -> None:

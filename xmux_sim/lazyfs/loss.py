@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass, field
 
 from .inodes import Inode
-from .volume import LazyVolume, fail
+from .volume import TEMP_PREFIX, LazyVolume, fail
 
 
 @dataclass
@@ -90,6 +90,13 @@ def _lose_entries(volume: LazyVolume, loss: Loss) -> None:
             directory.entries = dict(directory.durable_entries)
     for node in volume.walk():
         node.links = set(node.durable_links)
+    # What a sync had set aside in the root (waiting for its new place) was never named by the
+    # program: gone from its view, and removed from the disk by the root's next sync.
+    root = volume.root
+    for name in [n for n in root.entries or {} if n.startswith(TEMP_PREFIX)]:
+        assert root.entries is not None
+        root.entries.pop(name).links.discard((root, name))
+    for node in volume.walk():
         _release(volume, node)
 
 

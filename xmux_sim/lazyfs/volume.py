@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import secrets
 import stat
 import time
 from collections.abc import Callable, Iterator
@@ -47,6 +48,9 @@ class LazyVolume:
         self._by_backing_ino: dict[int, Inode] = {}
         self._persisting: set[tuple[int, bytes]] = set()
         self.counters = Counters()
+        # Names of files set aside in the root (see _set_aside) are this volume's own, never
+        # a name an earlier mount left behind.
+        self._aside = TEMP_PREFIX + secrets.token_hex(4).encode() + b"-"
 
     # ----- finding inodes -----------------------------------------------------------------
 
@@ -86,6 +90,8 @@ class LazyVolume:
         path = self._path(directory)
         directory.entries, directory.durable_entries = {}, {}
         for name in self.backing.listdir(path):
+            if directory.is_root and name.startswith(TEMP_PREFIX):
+                continue  # set aside by a sync a power cut interrupted: the program never named it
             st = self.backing.lstat(path + b"/" + name)
             node = self._by_backing_ino.get(st.st_ino) if stat.S_ISREG(st.st_mode) else None
             if node is None:
@@ -345,6 +351,8 @@ class LazyVolume:
         assert parent.entries is not None and parent.durable_entries is not None
         if not parent.durable:
             self._persist_entry(*next(iter(parent.links)))
+            if not parent.durable:
+                return  # its own name is being persisted further up (a cycle): the caller sets aside
         old = parent.durable_entries.get(name)
         if old is not None:
             self._vacate(parent, name, old)
@@ -390,13 +398,18 @@ class LazyVolume:
             self.backing_fd(old)  # an open file keeps its bytes after its last name goes
 
     def _set_aside(self, parent: Inode, name: bytes, old: Inode) -> None:
+        """Move ``old`` out of ``name`` to a name of its own in the root, where it waits for its new
+        place to become durable: out of ``parent``, which may be about to be removed."""
         assert parent.durable_entries is not None
-        temp = TEMP_PREFIX + str(old.id).encode()
-        base = self._path(parent)
-        self.backing.rename(base + b"/" + name, base + b"/" + temp)
+        self.entries(self.root)
+        assert self.root.durable_entries is not None
+        temp = self._aside + str(old.id).encode()
+        self.backing.rename(self._path(parent) + b"/" + name, b"./" + temp)
         del parent.durable_entries[name]
-        parent.durable_entries[temp] = old
-        old.durable_links = {(parent, temp)}
+        self.root.durable_entries[temp] = old
+        old.durable_links = {(self.root, temp)}
+        self.backing.fsync_dir(b".")
+        self.backing.fsync_dir(self._path(parent))
 
     def _replace(
         self, path: bytes, old: Inode | None, new: Inode, put: Callable[[bytes], None], atomic: bool

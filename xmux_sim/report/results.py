@@ -17,9 +17,12 @@ one schema version, only added):
   "latency_ok_s": {"p50", "p99", "max"}}``; rates are over ``duration_s``, latencies of ok ops only
 - ``timeline``: ``{"window_s", "windows": [{"t", "ok", "fail", "unknown", "p50_s", "p99_s"}]}``,
   windows by invoke time, the same series the HTML report plots
-- ``faults``: ``[{"id", "kind", "description", "aimed", "spread_ms", "inject_t", "heal_t", "duration_s"}]``
+- ``faults``: ``[{"id", "kind", "description", "aimed", "spread_ms", "unsynced_lost", "inject_t",
+  "heal_t", "duration_s"}]``
   (``aimed``: pod -> the role target that picked it; ``spread_ms``: how far apart the cuts
-  of a fault on several targets landed)
+  of a fault on several targets landed; ``unsynced_lost``: a power cut's pod -> bytes of
+  unsynced writes its lazy volume lost, null for a plain volume, whose writes the host's
+  page cache kept)
   (``heal_t`` and ``duration_s`` null for a fault never healed)
 - ``probes``: ``[{"t", "probe", "phase", "ok", "detail"}]``, ``phase`` one of before / during / after
 - ``routes``: null, or router -> ``[{"t", "count"}]`` (number of routes held at ``t``)
@@ -146,6 +149,7 @@ def results_dict(report: RunReport, series: RunSeries) -> dict[str, Any]:
                 "description": f.description,
                 "aimed": dict(f.aimed),
                 "spread_ms": f.spread_ms,
+                "unsynced_lost": dict(f.unsynced),
                 "inject_t": f.inject_t,
                 "heal_t": f.heal_t,
                 "duration_s": f.duration_s,

@@ -82,6 +82,8 @@ class KindInfo:
     xmus: XmusService | None = None
     validate: Validate | None = None
     """Rules between settings and the replica count, checked whenever a stack is read or changed."""
+    lazy_volume: bool = False
+    """Its image can keep the data volume on the lazy FUSE layer (``durability: lazy``)."""
     leadership: Leadership | None = None
     """Set when one replica leads: faults may then aim at ``leader-of`` / ``follower-of`` the service,
     and the runtime's ``leader`` says which pod leads."""
@@ -139,6 +141,7 @@ def _minio(config: Mapping[str, Any], replicas: int) -> None:
 KINDS: Mapping[str, KindInfo] = {
     "postgres": KindInfo(
         name="postgres",
+        lazy_volume=True,
         image="postgres",
         ports={"sql": 5432, "metrics": 9187},
         published=("sql",),
@@ -174,6 +177,7 @@ KINDS: Mapping[str, KindInfo] = {
     ),
     "nats": KindInfo(
         name="nats",
+        lazy_volume=True,
         image="nats",
         ports={"client": 4222, "monitor": 8222, "metrics": 7777, "cluster": 6222},
         published=("client", "monitor"),
@@ -190,6 +194,7 @@ KINDS: Mapping[str, KindInfo] = {
     ),
     "minio": KindInfo(
         name="minio",
+        lazy_volume=True,
         image="minio",
         ports={"api": 9000},
         published=("api",),

@@ -124,6 +124,9 @@ class Service:
     """Replaces the image's command, or the kind's own (Kubernetes' ``args``)."""
     files: Mapping[str, bytes] = field(default_factory=dict)
     """Files written into the app container before it starts: path -> content (config files)."""
+    durability: str = "host"
+    """``host``: the data volume is a plain volume (the host's page cache outlives a power cut);
+    ``lazy``: through the lazy FUSE layer, so a power cut loses what the program did not fsync."""
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 from xmux_sim.params import NAME, Param, ParamError, ParamType, int_at_least, quoted, shown
 from xmux_sim.topology import overrides
 from xmux_sim.topology.alerts import read_alert_settings
-from xmux_sim.topology.kinds import KINDS
+from xmux_sim.topology.kinds import KINDS, KindInfo
 from xmux_sim.topology.model import (
     PROVIDERS,
     ROUTER_OFFSET,
@@ -330,7 +330,9 @@ SERVICE_FIELDS = (
     "command",
     "args",
     "files",
+    "durability",
 )
+DURABILITY = ("host", "lazy")
 
 
 def _services(
@@ -369,6 +371,7 @@ def _services(
         elif r.has((*base, "flavour")):
             raise r.doc.error((*base, "flavour"), f"kind {kind_name!r} has no flavours")
         image, build = overrides.image_and_build(r, base, folder)
+        durability = _durability(r, base, kind, lazy_starter=image is None and build is None)
         services[name] = Service(
             name=name,
             kind=kind_name,
@@ -382,12 +385,29 @@ def _services(
             command=overrides.argv(r, (*base, "command")),
             args=overrides.argv(r, (*base, "args")),
             files=overrides.files(r, base, folder),
+            durability=durability,
         )
     crowded = crowded_node(services.values(), nodes)
     if crowded is not None:
         raise r.doc.error(("services", crowded[0], "placement"), crowded[1])
     _check_host_ports(r, services)
     return services
+
+
+def _durability(r: Reader, base: KeyPath, kind: KindInfo, lazy_starter: bool) -> str:
+    path = (*base, "durability")
+    durability = r.string(path, "host", choices=DURABILITY)
+    if durability != "lazy":
+        return durability
+    if not kind.lazy_volume:
+        lazy_kinds = ", ".join(sorted(k.name for k in KINDS.values() if k.lazy_volume))
+        raise r.doc.error(
+            path, f"kind {kind.name!r} keeps no data on a lazy volume (kinds that can: {lazy_kinds})"
+        )
+    # The lazy layer is started by the entrypoint of the kind's own image (images/lazyfs).
+    if not lazy_starter or r.has((*base, "command")):
+        raise r.doc.error(path, "lazy needs the kind's own image and entrypoint (no image, build or command)")
+    return durability
 
 
 def crowded_node(services: Iterable[Service], nodes: Sequence[Node]) -> tuple[str, str] | None:

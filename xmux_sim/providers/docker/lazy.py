@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import json
 import tarfile
+from contextlib import suppress
 from typing import Any
 
 import docker
@@ -76,3 +77,52 @@ def _power_off_report(container: Any, out: str) -> dict[str, Any]:
     except (docker.errors.APIError, tarfile.TarError, ValueError, IndexError, AssertionError):
         raise LazyVolumeError(f"{container.name}: lazyfs power-off answered {out[-300:]!r}") from None
     return report
+
+
+def is_lazy(container: Any) -> bool:
+    """Whether the container's program runs on a lazy volume (its PID 1 is our FUSE layer)."""
+    env = (container.attrs.get("Config") or {}).get("Env") or []
+    return any(str(e).startswith(f"{LAZY_DIR_ENV}=") for e in env)
+
+
+def has_volume(container: Any) -> bool:
+    return any(m.get("Type") == "volume" for m in container.attrs.get("Mounts") or [])
+
+
+def power_off(container: Any, **loss: object) -> int:
+    """Cut the power of a container on a lazy volume: its FUSE layer dies with the program and the
+    unsynced writes ``loss`` chooses (all, by default) are gone. The bytes lost."""
+    chosen = {k: v for k, v in loss.items() if v is not None}
+    if not chosen:
+        cut_power(container)
+        return lost_at_power_off(container)
+    try:
+        answer = ask(container, "power-off", **chosen)
+    except LazyVolumeError as exc:
+        # A volume that does not answer still loses its power; what it lost is then unknown.
+        with suppress(docker.errors.APIError):
+            container.kill()
+        raise LazyVolumeError(f"{exc}; killed without counting what it lost") from None
+    container.wait(timeout=60)
+    return int(answer.get("lost_bytes", 0))
+
+
+def cut_power(container: Any) -> None:
+    """SIGPWR to the FUSE layer (PID 1): it loses every unsynced write and kills everything. A
+    signal lands as fast as a kill; an exec takes 0.1-0.6 s here, which spread the cuts of a
+    coordinated power failure that far apart."""
+    try:
+        container.kill(signal="SIGPWR")
+    except docker.errors.APIError as exc:
+        raise LazyVolumeError(f"{container.name}: SIGPWR: {exc.explanation or exc}") from None
+
+
+def lost_at_power_off(container: Any) -> int:
+    """After ``cut_power``: the unsynced bytes the volume lost, from the report it left behind."""
+    try:
+        container.wait(timeout=30)
+    except Exception:  # the engine's timeout error differs by transport: any means it did not die
+        with suppress(docker.errors.APIError):
+            container.kill()
+        raise LazyVolumeError(f"{container.name}: no power-off after SIGPWR; killed, loss unknown") from None
+    return int(_power_off_report(container, "(after SIGPWR)").get("lost_bytes", 0))

@@ -353,6 +353,7 @@ class DockerProvider:
             # Everything in the pod supernet goes through the node's router, as with Kube-Router.
             routes=(f"{stack.network.supernet}@{pod.node.router_ip}",) if stack.routed else (),
             volume=volume,
+            lazy=volume is not None and svc.durability == "lazy",
         )
 
     def _credentials(self, run_id: str, svc: Service) -> dict[str, str]:

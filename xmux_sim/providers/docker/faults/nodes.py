@@ -7,17 +7,36 @@ How each drop mode is felt by the other nodes, as measured on our machines:
   withdraw after the hold timer, but the kernel keeps forwarding: the underlay still
   carries packets and the node's own table stays as it was (a hung kube-router).
 - power: the link is pulled first, so peers see silence rather than a TCP close (a VM
-  that loses power sends no FIN), then every container of the node is killed.
+  that loses power sends no FIN), then every container of the node is killed, together.
+  An app on a lazy volume (durability: lazy) is cut through its FUSE layer, which reports
+  the unsynced bytes that die with it; a plain volume's writes outlive the cut in the
+  host's page cache, and the event says so.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 import docker.errors
 from docker.models.containers import Container
 
 from xmux_sim.faults.base import FaultError, State
+from xmux_sim.faults.together import at_once
+from xmux_sim.providers.docker import labels, lazy
 from xmux_sim.providers.docker.faults.core import DockerFault, status_of
 from xmux_sim.providers.docker.faults.targets import run_in
+
+
+def _pod(container: Container) -> str:
+    return f"{container.labels.get(labels.SERVICE)}-{container.labels.get(labels.REPLICA)}"
+
+
+def _cut(container: Container, on_lazy: bool) -> None:
+    """One container's power cut: a lazy volume's FUSE layer takes the unsynced writes with it."""
+    if on_lazy:
+        lazy.cut_power(container)
+    else:
+        container.kill()
 
 
 def _connected(router: Container, network: str) -> bool:
@@ -55,10 +74,23 @@ class DropNode(DockerFault):
         if mode == "bgp":
             router.pause()
         if mode == "power":
-            for name in state["containers"]:
-                container = self.targets.container(name)
-                if container is not None and status_of(container) == "running":
-                    container.kill()
+            running = [c for c in map(self.targets.container, state["containers"]) if c is not None]
+            running = [c for c in running if status_of(c) == "running"]
+            apps = {c.name: _pod(c) for c in running if c.labels.get(labels.ROLE) == "app"}
+            on_lazy = [c for c in running if c.name in apps and lazy.is_lazy(c)]
+            at_once([(c.name, partial(_cut, c, c in on_lazy)) for c in running])
+            # Counted once every cut has landed, so reading the reports does not space the cuts out.
+            for c in running:
+                if c in on_lazy:
+                    self.unsynced[apps[c.name]] = self._lost(c)
+                elif c.name in apps and lazy.has_volume(c):
+                    self.unsynced[apps[c.name]] = None
+
+    def _lost(self, container: Container) -> int:
+        try:
+            return lazy.lost_at_power_off(container)
+        except lazy.LazyVolumeError as exc:
+            raise FaultError(f"{self.spec.describe()}: {exc}") from None
 
     def _revert(self, state: State) -> None:
         router = self.targets.container(state["router"])

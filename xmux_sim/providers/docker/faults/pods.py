@@ -1,4 +1,4 @@
-"""Pod faults: kill, stop, start, pause, unpause, and the loss of a pod's disk.
+"""Pod faults: kill, stop, start, pause, unpause, a power cut, and the loss of a pod's disk.
 
 They act on the app container only. The holder keeps the pod's IP, routes and published
 ports, as a Kubernetes pod keeps its sandbox while a container in it crashes and restarts.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import docker.errors
 
 from xmux_sim.faults.base import FaultError, State
+from xmux_sim.providers.docker import lazy
 from xmux_sim.providers.docker.faults.core import DockerFault, status_of
 
 STOPPED = ("exited", "created", "dead")
@@ -58,6 +59,58 @@ class PodLifecycle(DockerFault):
         if status == "paused":
             app.unpause()
         elif status in STOPPED:
+            start_app(app, state["holder"], self)
+
+
+class PowerOff(DockerFault):
+    """power-off / lose-unsynced: the pod's power is cut; heal powers it on again.
+
+    On a lazy volume the FUSE layer is the app container's PID 1, so the cut takes it with
+    the program and whatever was not fsynced is gone (lose-unsynced: only one file's, or a
+    seeded share of the pages). A plain volume's writes sit in the host's page cache, which
+    no container's death touches: there power-off is a kill, and the event says so.
+    """
+
+    implements = ("power-off", "lose-unsynced")
+
+    def _prepare(self) -> State:
+        pod = self.targets.pod(self.spec.params["pod"])
+        if status_of(pod.app) != "running":
+            raise FaultError(f"cannot {self.spec.kind} {pod.name}: its app is {pod.app.status}")
+        on_lazy = lazy.is_lazy(pod.app)
+        if self.spec.kind == "lose-unsynced" and not on_lazy:
+            raise FaultError(
+                f"cannot lose-unsynced {pod.name}: its volume is not lazy (give its service "
+                "`durability: lazy` in the stack file)"
+            )
+        return {
+            "app": pod.app.name,
+            "holder": pod.holder.name,
+            "pod": pod.name,
+            "lazy": on_lazy,
+            "volume": lazy.has_volume(pod.app),
+        }
+
+    def _apply(self, state: State) -> None:
+        app = self.container(state["app"])
+        pod = state["pod"]
+        if not state["lazy"]:
+            app.kill()
+            if state["volume"]:
+                self.unsynced[pod] = None
+            return
+        params = self.spec.params
+        loss: dict[str, object] = {}
+        if self.spec.kind == "lose-unsynced":
+            loss = {"path": params.get("path"), "seed": params["seed"], "fraction": params["fraction"]}
+        try:
+            self.unsynced[pod] = lazy.power_off(app, **loss)
+        except lazy.LazyVolumeError as exc:
+            raise FaultError(f"{self.spec.describe()}: {exc}") from None
+
+    def _revert(self, state: State) -> None:
+        app = self.targets.container(state["app"])
+        if app is not None and status_of(app) in STOPPED:
             start_app(app, state["holder"], self)
 
 
