@@ -109,8 +109,8 @@ def power_off(container: Any, **loss: object) -> int:
 
 def cut_power(container: Any) -> None:
     """SIGPWR to the FUSE layer (PID 1): it loses every unsynced write and kills everything. A
-    signal lands as fast as a kill; an exec takes 0.1-0.6 s here, which spread the cuts of a
-    coordinated power failure that far apart."""
+    signal is one engine call, like a kill: no exec to create and start, and no answer to wait
+    for before the next container of a coordinated cut."""
     try:
         container.kill(signal="SIGPWR")
     except docker.errors.APIError as exc:
