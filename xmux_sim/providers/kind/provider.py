@@ -85,13 +85,11 @@ def privileged_works(client: docker.DockerClient, image: str, progress: Progress
     with _privileged_lock:
         if image in _privileged_verdict:
             return _privileged_verdict[image]
+        # Created, then started: a refused start leaves the created container, removed below.
+        probe = client.containers.create(image, ["true"], entrypoint=[], privileged=True, network_mode="none")
         try:
-            client.containers.run(
-                image, ["true"], entrypoint=[], privileged=True, remove=True, network_mode="none"
-            )
+            probe.start()
             works = True
-        except docker.errors.ContainerError:
-            works = True  # it started: --privileged itself is fine
         except docker.errors.APIError as exc:
             works = False
             progress(
@@ -99,6 +97,9 @@ def privileged_works(client: docker.DockerClient, image: str, progress: Progress
                 f"({str(exc.explanation or exc)[:120]}); kind's nodes get every capability but "
                 f"CAP_SYS_RESOURCE instead ({' '.join(UNPRIVILEGED_ARGS)})"
             )
+        finally:
+            with suppress(docker.errors.APIError):
+                probe.remove(force=True)
         _privileged_verdict[image] = works
         return works
 
