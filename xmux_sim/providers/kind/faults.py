@@ -18,12 +18,10 @@ process and `xmux-sim heal` in another work as they do there.
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 import docker
 import docker.errors
 
-from xmux_sim.faults.base import ActiveFault, Fault, FaultError, State
+from xmux_sim.faults.base import Fault, FaultError, State
 from xmux_sim.faults.kind import FAULT_KINDS
 from xmux_sim.faults.spec import FaultSpec, target_names
 from xmux_sim.faults.together import Together
@@ -35,9 +33,7 @@ from xmux_sim.timeline import Timeline
 __all__ = ["KIND_FAULTS", "KindFault", "KindFaults"]
 
 
-class KindFault(Fault):
-    implements: ClassVar[tuple[str, ...]]
-
+class KindFault(ledger.LedgeredFault):
     def __init__(
         self,
         faults: KindFaults,
@@ -54,12 +50,6 @@ class KindFault(Fault):
         if name not in nodes:
             raise FaultError(f"{self.spec.describe()}: no node {name!r}; nodes: {', '.join(nodes)}")
         return nodes[name]
-
-    def heal(self) -> None:
-        try:
-            super().heal()
-        except docker.errors.DockerException as exc:
-            raise FaultError(f"healing {self.describe()}: {exc}") from None
 
     def _record(self, state: State) -> None:
         self.faults.record(self.id, self.spec, state)
@@ -187,7 +177,7 @@ KIND_FAULTS: Registry[type[KindFault]] = Registry(
 )
 
 
-class KindFaults:
+class KindFaults(ledger.LedgerFaults):
     """The faults of one kind run: make and inject them, list the active ones, heal them."""
 
     def __init__(
@@ -224,35 +214,5 @@ class KindFaults:
         parts = [cls(self, part) for part in each]
         return Together(spec, parts, self, fault_id, self.timeline)
 
-    def inject(self, spec: FaultSpec) -> Fault:
-        fault = self.make(spec)
-        fault.inject()
-        return fault
-
-    def active(self) -> list[ActiveFault]:
-        return ledger.entries(self.client, self.run_id)
-
-    def heal(self, fault_id: str) -> ActiveFault:
-        for entry in self.active():
-            if entry.id == fault_id:
-                self._heal(entry)
-                return entry
-        ids = ", ".join(e.id for e in self.active()) or "none"
-        raise FaultError(f"run {self.run_id} has no active fault {fault_id!r}; active: {ids}")
-
-    def heal_all(self) -> list[ActiveFault]:
-        entries = self.active()
-        errors = []
-        for entry in reversed(entries):
-            try:
-                self._heal(entry)
-            except FaultError as exc:
-                errors.append(str(exc))
-        if errors:
-            raise FaultError("some faults could not be healed:\n  " + "\n  ".join(errors))
-        return entries
-
-    def _heal(self, entry: ActiveFault) -> None:
-        fault = self._build(entry.spec, entry.id)
-        fault.state = entry.state
-        fault.heal()
+    def rebuild(self, spec: FaultSpec, fault_id: str) -> Fault:
+        return self._build(spec, fault_id)

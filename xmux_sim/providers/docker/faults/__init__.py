@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import docker
 
-from xmux_sim.faults.base import ActiveFault, Fault, FaultError
+from xmux_sim.faults.base import Fault, FaultError
 from xmux_sim.faults.kind import FAULT_KINDS
 from xmux_sim.faults.spec import FaultSpec, FaultSpecError, target_names
 from xmux_sim.faults.together import Together
@@ -30,7 +30,7 @@ DOCKER_FAULTS: Registry[type[DockerFault]] = Registry(
 )
 
 
-class DockerFaults:
+class DockerFaults(ledger.LedgerFaults):
     """The faults of one run: make and inject them, list the active ones, heal them."""
 
     def __init__(self, client: docker.DockerClient, run_id: str, timeline: Timeline | None = None) -> None:
@@ -58,39 +58,8 @@ class DockerFaults:
         parts = [cls(targets, part) for part in each]
         return Together(spec, parts, RunLedger(targets), fault_id, self.timeline)
 
-    def inject(self, spec: FaultSpec) -> Fault:
-        fault = self.make(spec)
-        fault.inject()
-        return fault
-
-    def active(self) -> list[ActiveFault]:
-        return ledger.entries(self.client, self.run_id)
-
-    def heal(self, fault_id: str) -> ActiveFault:
-        for entry in self.active():
-            if entry.id == fault_id:
-                self._heal(entry)
-                return entry
-        ids = ", ".join(e.id for e in self.active()) or "none"
-        raise FaultError(f"run {self.run_id} has no active fault {fault_id!r}; active: {ids}")
-
-    def heal_all(self) -> list[ActiveFault]:
-        """Heal every active fault, newest first (a pod fault inside a power fault heals after it)."""
-        entries = self.active()
-        errors = []
-        for entry in reversed(entries):
-            try:
-                self._heal(entry)
-            except FaultError as exc:
-                errors.append(str(exc))
-        if errors:
-            raise FaultError("some faults could not be healed:\n  " + "\n  ".join(errors))
-        return entries
-
-    def _heal(self, entry: ActiveFault) -> None:
-        fault = self._build(RunTargets(self.client, self.run_id), entry.spec, entry.id)
-        fault.state = entry.state
-        fault.heal()
+    def rebuild(self, spec: FaultSpec, fault_id: str) -> Fault:
+        return self._build(RunTargets(self.client, self.run_id), spec, fault_id)
 
     def _check(self, spec: FaultSpec, targets: RunTargets) -> None:
         """Names in the spec against the live run (the CLI has no Stack object)."""

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 import docker.errors
 from docker.models.containers import Container
 
-from xmux_sim.faults.base import Fault, FaultError, State
+from xmux_sim.faults.base import FaultError, State
 from xmux_sim.faults.spec import FaultSpec
 from xmux_sim.providers.docker import labels
 from xmux_sim.providers.docker.faults import ledger
@@ -15,10 +13,7 @@ from xmux_sim.providers.docker.faults.targets import RunTargets
 from xmux_sim.timeline import Timeline
 
 
-class DockerFault(Fault):
-    implements: ClassVar[tuple[str, ...]]
-    """The fault kinds a subclass carries out (how DOCKER_FAULTS finds it)."""
-
+class DockerFault(ledger.LedgeredFault):
     def __init__(
         self,
         targets: RunTargets,
@@ -29,14 +24,6 @@ class DockerFault(Fault):
         super().__init__(spec, fault_id, timeline)
         self.targets = targets
         self.client = targets.client
-
-    def heal(self) -> None:
-        # An engine error half-way through a heal must not look like a crash of the harness:
-        # the ledger keeps the fault and `heal --all` can retry.
-        try:
-            super().heal()
-        except docker.errors.DockerException as exc:
-            raise FaultError(f"healing {self.describe()}: {exc}") from None
 
     def _record(self, state: State) -> None:
         RunLedger(self.targets).record(self.id, self.spec, state)

@@ -10,14 +10,15 @@ mid-inject still leaves a record for `heal --all` (whose reverts tolerate half-d
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 from contextlib import suppress
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import docker
 import docker.errors
 
-from xmux_sim.faults.base import ActiveFault
+from xmux_sim.faults.base import ActiveFault, Fault, FaultError
 from xmux_sim.faults.spec import FaultSpec
 from xmux_sim.providers.docker import labels
 
@@ -77,3 +78,67 @@ def entries(client: docker.DockerClient, run_id: str) -> list[ActiveFault]:
             )
         )
     return sorted(found, key=lambda e: e.injected_at)
+
+
+class LedgeredFault(Fault):
+    """A fault of a run whose state is in the ledger: an engine error while healing it is a
+    FaultError (the entry stays, `heal --all` can retry), not a crash of the harness."""
+
+    implements: ClassVar[tuple[str, ...]]
+    """The fault kinds a subclass carries out (how a provider's registry finds it)."""
+
+    def heal(self) -> None:
+        try:
+            super().heal()
+        except docker.errors.DockerException as exc:
+            raise FaultError(f"healing {self.describe()}: {exc}") from None
+
+
+class LedgerFaults(ABC):
+    """The faults of one run, kept in the ledger: inject them, list the active ones, heal one
+    or all, from any process. A provider says how a fault is made (``make``: checked and
+    built) and how one is rebuilt for an entry of the ledger (``rebuild``)."""
+
+    client: docker.DockerClient
+    run_id: str
+
+    @abstractmethod
+    def make(self, spec: FaultSpec) -> Fault: ...
+
+    @abstractmethod
+    def rebuild(self, spec: FaultSpec, fault_id: str) -> Fault:
+        """The fault object of an active entry, to heal it (its state is set by the caller)."""
+
+    def inject(self, spec: FaultSpec) -> Fault:
+        fault = self.make(spec)
+        fault.inject()
+        return fault
+
+    def active(self) -> list[ActiveFault]:
+        return entries(self.client, self.run_id)
+
+    def heal(self, fault_id: str) -> ActiveFault:
+        for entry in self.active():
+            if entry.id == fault_id:
+                self._heal(entry)
+                return entry
+        ids = ", ".join(e.id for e in self.active()) or "none"
+        raise FaultError(f"run {self.run_id} has no active fault {fault_id!r}; active: {ids}")
+
+    def heal_all(self) -> list[ActiveFault]:
+        """Heal every active fault, newest first (a pod fault inside a power fault heals after it)."""
+        active = self.active()
+        errors = []
+        for entry in reversed(active):
+            try:
+                self._heal(entry)
+            except FaultError as exc:
+                errors.append(str(exc))
+        if errors:
+            raise FaultError("some faults could not be healed:\n  " + "\n  ".join(errors))
+        return active
+
+    def _heal(self, entry: ActiveFault) -> None:
+        fault = self.rebuild(entry.spec, entry.id)
+        fault.state = entry.state
+        fault.heal()
