@@ -225,10 +225,10 @@ def test_sync_all_makes_the_disk_what_the_program_sees(backing: Path) -> None:
     assert p.volume.unsynced().entries == 0 and p.volume.unsynced().bytes == 0
 
 
-def test_a_directory_replaced_by_a_new_one_that_took_its_files_persists(backing: Path) -> None:
-    # What nats-server does with a raft group's directory: a new directory takes the old
-    # one's files and then its name. Syncing the parent once broke on the cycle (the new
-    # directory's own name was the entry being synced) and failed fsync with EIO.
+def replace_directory_by_one_that_took_its_files(backing: Path) -> Program:
+    """What nats-server does with a raft group's directory: a new directory takes the old one's
+    files and then its name; the parent is then fsynced. That sync once broke on the cycle (the
+    new directory's own name was the entry being synced) and failed fsync with EIO."""
     (backing / "js" / "meta").mkdir(parents=True)
     (backing / "js" / "meta" / "peers").write_bytes(b"P")
     p = Program(backing)
@@ -237,6 +237,11 @@ def test_a_directory_replaced_by_a_new_one_that_took_its_files_persists(backing:
     p.rmdir("js/meta")
     p.rename("js/new", "js/meta")
     p.fsync("js")
+    return p
+
+
+def test_a_directory_replaced_by_a_new_one_that_took_its_files_persists(backing: Path) -> None:
+    p = replace_directory_by_one_that_took_its_files(backing)
     assert tree(backing / "js") == {"meta": "dir"}, "only the directory's name is durable, not its files"
     lose_unsynced(p.volume)
     assert p.view() == {"js": "dir", "js/meta": "dir"}, "the moved file was never synced in its new place"
@@ -246,13 +251,6 @@ def test_a_directory_replaced_by_a_new_one_that_took_its_files_persists(backing:
 
 
 def test_the_same_replacement_synced_in_full_keeps_every_file(backing: Path) -> None:
-    (backing / "js" / "meta").mkdir(parents=True)
-    (backing / "js" / "meta" / "peers").write_bytes(b"P")
-    p = Program(backing)
-    p.mkdir("js/new")
-    p.rename("js/meta/peers", "js/new/peers")
-    p.rmdir("js/meta")
-    p.rename("js/new", "js/meta")
-    p.fsync("js")
+    p = replace_directory_by_one_that_took_its_files(backing)
     p.fsync("js/meta")
     assert tree(backing) == {"js": "dir", "js/meta": "dir", "js/meta/peers": b"P"}
