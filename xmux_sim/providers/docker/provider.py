@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
-from types import TracebackType
 from typing import Any
 
 import docker
@@ -31,7 +30,7 @@ from xmux_sim.providers.docker.faults import ledger as fault_ledger
 from xmux_sim.providers.docker.images import ImageBuilder
 from xmux_sim.providers.docker.pods import Pod, PodSpec, start_pod
 from xmux_sim.providers.docker.ports import check_free, host_ports
-from xmux_sim.providers.docker.reaper import ReaperHandle
+from xmux_sim.providers.docker.reaper import ReapedRun, ReaperHandle
 from xmux_sim.providers.docker.routers import learned_routes, sessions, start_router, wait_established
 from xmux_sim.providers.docker.stack_builds import build_stack_images
 from xmux_sim.services.base import Endpoint, PodPlan, ProbeFailed, StackPlan
@@ -50,7 +49,7 @@ def new_run_id() -> str:
 
 
 @dataclass
-class DockerRun:
+class DockerRun(ReapedRun):
     """A stack that is up: its endpoints, and the means to exec in it and take it down."""
 
     provider: DockerProvider
@@ -134,26 +133,6 @@ class DockerRun:
     def environment(self, service: str, replica: int = 0) -> dict[str, str]:
         env = self.app(service, replica).attrs["Config"]["Env"] or []
         return dict(e.split("=", 1) for e in env if "=" in e)
-
-    def down(self) -> None:
-        self.provider.down(self.run_id)
-        if self.reaper is not None:
-            self.reaper.stop()
-            self.reaper = None
-
-    def keep(self) -> None:
-        """Leave the run up after this process exits (the reaper forgets it)."""
-        if self.reaper is not None:
-            self.reaper.release()
-            self.reaper = None
-
-    def __enter__(self) -> DockerRun:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.down()
 
 
 class DockerProvider:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import socket
 import time
 from contextlib import suppress
+from types import TracebackType
+from typing import Protocol, Self
 
 import docker
 import docker.errors
@@ -94,3 +96,37 @@ class ReaperHandle:
             with suppress(docker.errors.DockerException):
                 self.container.get_wrapped_container().remove(force=True)
             self.container = None
+
+
+class _DownByRun(Protocol):
+    def down(self, run_id: str) -> dict[str, int]: ...
+
+
+class ReapedRun:
+    """`down`, `keep` and the context manager of a run whose reaper this process holds (the
+    runs of both providers): down removes the run and stops its reaper; keep releases the
+    reaper, so the run outlives this process."""
+
+    provider: _DownByRun
+    run_id: str
+    reaper: ReaperHandle | None
+
+    def down(self) -> None:
+        self.provider.down(self.run_id)
+        if self.reaper is not None:
+            self.reaper.stop()
+            self.reaper = None
+
+    def keep(self) -> None:
+        """Leave the run up after this process exits (the reaper forgets it)."""
+        if self.reaper is not None:
+            self.reaper.release()
+            self.reaper = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.down()

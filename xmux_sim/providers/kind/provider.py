@@ -23,7 +23,6 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import docker
@@ -37,7 +36,7 @@ from xmux_sim.providers.docker.archive import tar_of
 from xmux_sim.providers.docker.engine import connect, cpu_seconds
 from xmux_sim.providers.docker.faults import ledger as fault_ledger
 from xmux_sim.providers.docker.images import ImageBuilder, cache_dir
-from xmux_sim.providers.docker.reaper import ReaperHandle
+from xmux_sim.providers.docker.reaper import ReapedRun, ReaperHandle
 from xmux_sim.providers.kind import config as kind_config
 from xmux_sim.providers.kind.docker_shim import NODE_IP, UNPRIVILEGED_ARGS, script
 from xmux_sim.providers.kind.faults import KindFaults
@@ -116,7 +115,7 @@ def _die_with_parent() -> None:
 
 
 @dataclass
-class KindRun:
+class KindRun(ReapedRun):
     """A kind cluster that is up."""
 
     provider: KindProvider
@@ -181,25 +180,6 @@ class KindRun:
 
     def environment(self, service: str, replica: int = 0) -> dict[str, str]:
         raise XmuxSimError(f"kind run {self.run_id} runs no services yet")
-
-    def down(self) -> None:
-        self.provider.down(self.run_id)
-        if self.reaper is not None:
-            self.reaper.stop()
-            self.reaper = None
-
-    def keep(self) -> None:
-        if self.reaper is not None:
-            self.reaper.release()
-            self.reaper = None
-
-    def __enter__(self) -> KindRun:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.down()
 
 
 class KindProvider:
