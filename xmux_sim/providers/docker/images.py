@@ -310,17 +310,7 @@ class ImageBuilder:
         if (work / ".xmux-sim-ready").is_file():
             return work
         self.progress(f"[go] {program.binary}: downloading {program.ref}")
-        info = subprocess.run(
-            [go, "mod", "download", "-json", program.ref],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=tempfile.gettempdir(),
-            check=False,
-        )
-        if info.returncode != 0:
-            raise BuildFailed(f"go mod download {program.ref} failed: {info.stdout}{info.stderr}")
-        source_dir = Path(json.loads(info.stdout)["Dir"])
+        source_dir = _module_dir(go, program.ref, env)
         if work.exists():
             shutil.rmtree(work)
         shutil.copytree(source_dir, work)
@@ -436,16 +426,7 @@ class ImageBuilder:
             raise BuildFailed(
                 f"{program.binary} is C ({program.source}): install gcc (`apt-get install gcc`)"
             )
-        info = subprocess.run(
-            [go, "mod", "download", "-json", program.ref],
-            capture_output=True,
-            text=True,
-            cwd=tempfile.gettempdir(),
-            check=False,
-        )
-        if info.returncode != 0:
-            raise BuildFailed(f"go mod download {program.ref} failed: {info.stdout}{info.stderr}")
-        source = Path(json.loads(info.stdout)["Dir"]) / program.source
+        source = _module_dir(go, program.ref) / program.source
         binary.parent.mkdir(parents=True, exist_ok=True)
         self.progress(f"[cc] {program.binary}: gcc -static {program.source}")
         done = subprocess.run(
@@ -679,3 +660,18 @@ def apt_mirror() -> str:
             if m and "security" not in m.group(1):
                 return m.group(1)
     return "http://deb.debian.org/debian"
+
+
+def _module_dir(go: str, ref: str, env: dict[str, str] | None = None) -> Path:
+    """Where Go's module cache holds ``ref`` (module@version), downloaded if need be (read-only)."""
+    info = subprocess.run(
+        [go, "mod", "download", "-json", ref],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tempfile.gettempdir(),
+        check=False,
+    )
+    if info.returncode != 0:
+        raise BuildFailed(f"go mod download {ref} failed: {info.stdout}{info.stderr}")
+    return Path(json.loads(info.stdout)["Dir"])
